@@ -1,0 +1,48 @@
+# The single developer interface. `make run` and `make test` each do all of their own set-up.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8501
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test setup setup-dev system demo lint format check-queries bench clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.runtime
+	bash scripts/setup_system.sh fonts-noto-cjk
+
+setup-dev: $(VENV)/.dev
+	bash scripts/setup_system.sh
+
+## Build the demo warehouse when none exists, then serve the cockpit on http://127.0.0.1:8501
+run: setup
+	$(PY) -m warehouse demo --if-missing
+	$(PY) -m streamlit run streamlit_app.py --server.address $(HOST) --server.port $(PORT) --server.headless true
+
+## Lint, then every test (unit, integration on real DuckDB files, AppTest, browser)
+test: setup-dev
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+demo: setup
+	$(PY) -m warehouse demo
+
+lint: setup-dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: setup-dev
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+clean:
+	rm -rf data/ .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,131 @@
+"""The warehouse on disk: versioned DuckDB files published by an atomic rename.
+
+DuckDB lets one process write a file or many read it, never both. So a writer
+never touches the served file: it copies the current version to a new file,
+works there, and when everything succeeded it swaps the served path (a symlink)
+to the new file with one atomic rename. Readers keep their open snapshot and
+reopen when `current_version()` changes. A failed write deletes its new file and
+the served version stays exactly as it was.
+
+    data/cockpit.duckdb                  -> symlink to the current version
+    data/cockpit.duckdb.versions/v….duckdb
+    data/cockpit.duckdb.lock             serialises writers
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from dashboard.config import db_path, setting
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+
+def versions_dir(path: Path) -> Path:
+    return path.with_name(path.name + ".versions")
+
+
+def current_version(path: Path | str | None = None) -> Path | None:
+    """The file currently served at `path` (resolved), or None when there is none."""
+    served = db_path(path)
+    if not os.path.lexists(served):
+        return None
+    resolved = served.resolve()
+    return resolved if resolved.exists() else None
+
+
+def open_reader(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the current version (a consistent snapshot)."""
+    current = current_version(path)
+    if current is None:
+        raise FileNotFoundError(
+            f"没有找到数据仓库 {db_path(path)}：请先运行 `python -m warehouse demo` 或导入数据。"
+        )
+    return duckdb.connect(str(current), read_only=True)
+
+
+def run_sql_file(con: duckdb.DuckDBPyConnection, sql_file: Path) -> None:
+    con.execute(sql_file.read_text(encoding="utf-8"))
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the append-only landing tables, quarantine and batch log if missing."""
+    run_sql_file(con, SQL_DIR / "00_raw.sql")
+
+
+def _new_version_name() -> str:
+    return f"v{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 1_000_000_000:09d}-{os.getpid()}.duckdb"
+
+
+def _publish(served: Path, new_file: Path) -> None:
+    """Point `served` at `new_file` with one atomic rename of a symlink."""
+    link_tmp = served.with_name(f".{served.name}.{os.getpid()}.tmp")
+    if os.path.lexists(link_tmp):
+        link_tmp.unlink()
+    os.symlink(os.path.relpath(new_file, served.parent), link_tmp)
+    if served.exists() and not served.is_symlink():
+        # A plain DuckDB file placed here by hand: keep it as an old version.
+        shutil.move(str(served), versions_dir(served) / f"v00000000-adopted-{served.name}")
+    os.replace(link_tmp, served)
+
+
+def _prune(served: Path, keep: int) -> None:
+    folder = versions_dir(served)
+    current = served.resolve()
+    olds = sorted(
+        (f for f in folder.glob("v*.duckdb") if f.resolve() != current),
+        key=lambda f: f.stat().st_mtime,
+    )
+    for stale in olds[: max(0, len(olds) - keep)]:
+        # Readers that still hold it keep reading their snapshot (POSIX unlink semantics).
+        stale.unlink(missing_ok=True)
+        Path(str(stale) + ".wal").unlink(missing_ok=True)
+
+
+@contextmanager
+def writer_lock(served: Path) -> Iterator[None]:
+    served.parent.mkdir(parents=True, exist_ok=True)
+    with open(served.with_name(served.name + ".lock"), "a+") as lock_handle:
+        fcntl.flock(lock_handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def new_version(path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open a writable copy of the warehouse; publish it only if the block succeeds.
+
+    Any exception inside the block discards the copy: the served warehouse is
+    unchanged, byte for byte.
+    """
+    served = db_path(path)
+    with writer_lock(served):
+        folder = versions_dir(served)
+        folder.mkdir(parents=True, exist_ok=True)
+        new_file = folder / _new_version_name()
+        current = current_version(served)
+        if current is not None:
+            shutil.copyfile(current, new_file)
+        con = duckdb.connect(str(new_file))
+        try:
+            ensure_raw_schema(con)
+            yield con
+            con.execute("CHECKPOINT")
+            con.close()
+        except BaseException:
+            con.close()
+            new_file.unlink(missing_ok=True)
+            Path(str(new_file) + ".wal").unlink(missing_ok=True)
+            raise
+        _publish(served, new_file)
+        _prune(served, int(setting("warehouse", "keep_versions", default=2)))
