@@ -1,0 +1,29 @@
+"""Dashboard CLI: python -m dashboard {kpis} (contract: ../shared/ARCHITECTURE.md).
+
+Each subcommand lives in dashboard/commands/<name>.py with add_parser(sub) and
+run(args); it calls the same functions as the pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from dashboard.commands import kpis
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m dashboard", description="投诉信访治理驾驶舱 · 指标与报表")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in (kpis,):
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
