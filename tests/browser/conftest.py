@@ -1,0 +1,187 @@
+"""Browser end-to-end harness: a real `streamlit run` server on a free local port and Debian's chromium.
+
+Every request the page makes goes through a Playwright route: loopback requests
+pass, anything else is aborted and recorded, and a test fails when the app tried
+to reach outside (the cockpit must work air-gapped). Playwright never downloads
+a browser here: it drives /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Route, WebSocketRoute, expect, sync_playwright
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+SERVER_START_SECONDS = 90
+
+
+def find_free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    # data:, blob: and about: URLs never leave the machine.
+    return parts.scheme in ("data", "blob", "about") or (parts.hostname or "") in LOCAL_HOSTS
+
+
+def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"streamlit did not answer within {SERVER_START_SECONDS}s:\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture
+def app_server(tmp_path: Path, isolated_warehouse: Path) -> Iterator[str]:
+    """`streamlit run streamlit_app.py` serving the test's own warehouse; yields its base URL."""
+    port = find_free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "streamlit.log"
+    # The autouse fixture already put COCKPIT_DB / COCKPIT_SALT_FILE of this test's tmp folder in the environment.
+    # TMPDIR: the server's upload copies stay in the test's folder.
+    server_tmp = tmp_path / "server-tmp"
+    server_tmp.mkdir()
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": str(server_tmp)}
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "streamlit_app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+    ]
+    with open(log, "wb") as log_handle:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log_handle, stderr=subprocess.STDOUT)
+        try:
+            wait_until_healthy(base_url, process, log)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (make setup-dev)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def outside_requests() -> list[str]:
+    """URLs the page tried to reach outside this machine (each one was aborted)."""
+    return []
+
+
+def guard_network(context: BrowserContext, blocked: list[str]) -> None:
+    def route_request(route: Route) -> None:
+        if is_local(route.request.url):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    def route_socket(ws: WebSocketRoute) -> None:
+        if is_local(ws.url.replace("ws://", "http://", 1).replace("wss://", "https://", 1)):
+            ws.connect_to_server()
+        else:
+            blocked.append(ws.url)
+            ws.close()
+
+    context.route("**/*", route_request)
+    context.route_web_socket(re.compile(".*"), route_socket)
+
+
+@pytest.fixture
+def page(browser: Browser, outside_requests: list[str]) -> Iterator[Page]:
+    # A tall viewport: Streamlit scrolls an inner container, so full-page screenshots need the height up front.
+    context = browser.new_context(viewport={"width": 1440, "height": 2200}, locale="zh-CN", accept_downloads=True)
+    guard_network(context, outside_requests)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    context.close()
+    assert outside_requests == [], f"the app tried to reach outside: {outside_requests}"
+
+
+@dataclass
+class Cockpit:
+    """The served app as a test drives it: one browser page, the server URL, the blocked requests."""
+
+    page: Page
+    base_url: str
+    outside_requests: list[str]
+
+    def wait(self) -> None:
+        """Streamlit has finished the script run and the page has stopped loading."""
+        self.page.wait_for_selector(READY, state="attached")
+        self.page.wait_for_load_state("networkidle")
+        self.page.wait_for_selector(READY, state="attached")
+
+    def open_home(self) -> None:
+        self.page.goto(self.base_url)
+        self.wait()
+
+    def open_page(self, title: str, heading: str | None = None) -> None:
+        """Follow the sidebar link with this Chinese title; wait for the page's heading (default: the title)."""
+        self.page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+        # The previous page stays in the DOM until the new run starts: wait for the new heading, then the run's end.
+        expect(self.page.get_by_role("heading", name=heading or title, exact=True)).to_be_visible()
+        self.wait()
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        target = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(target), full_page=True)
+        return target
+
+
+@pytest.fixture
+def cockpit(app_server: str, page: Page, outside_requests: list[str]) -> Cockpit:
+    return Cockpit(page, app_server, outside_requests)
