@@ -1,0 +1,151 @@
+"""The three real CFPB exports in ../shared/testdata/cfpb load with the `cfpb` profile and reconcile.
+
+Expected figures are derived here from the files themselves with Python's csv module (the way
+their README counts rows), independently of the importer.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests.builders import read_table_rows
+from warehouse.importer.pipeline import import_file
+
+FILES = [
+    "priyankdsilva_ConsumerComplaints_2011-2015.csv",
+    "capitalprince100_Consumer_Complaints_2013-08.csv",
+    "sravanbunny2002_Consumer_Complaints_2023-04.csv",
+]
+
+
+def _key(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", header.lower())
+
+
+class Export:
+    """The file read with the csv module: rows as dicts keyed by a spelling-free header key."""
+
+    def __init__(self, path: Path) -> None:
+        with open(path, encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+        self.keys = [_key(h) for h in rows[0]]
+        self.rows = [dict(zip(self.keys, r, strict=True)) for r in rows[1:]]
+
+    def column(self, *prefixes: str) -> list[str]:
+        key = next(k for k in self.keys if k.startswith(prefixes))
+        return [row[key].strip() for row in self.rows]
+
+
+def _readme_counts(readme: Path) -> dict[str, int]:
+    counts = {}
+    for line in readme.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) > 2 and cells[0].endswith(".csv"):
+            counts[cells[0]] = int(cells[1].replace(",", ""))
+    return counts
+
+
+def _parse_dates(texts: list[str]) -> list[datetime]:
+    """ISO, M/D/YYYY or DD-MM-YYYY, as the README describes the three files."""
+    formats = ("%Y-%m-%d", "%m/%d/%Y", "%d-%m-%Y")
+    for fmt in formats:
+        try:
+            return [datetime.strptime(t, fmt) for t in texts]
+        except ValueError:
+            continue
+    raise AssertionError("unexpected date format")
+
+
+@pytest.fixture
+def cfpb_dir(shared_dir: Path) -> Path:
+    folder = shared_dir / "testdata" / "cfpb"
+    if not folder.is_dir():
+        pytest.skip("../shared/testdata/cfpb is absent")
+    return folder
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_a_real_cfpb_export_loads_and_reconciles(name: str, cfpb_dir: Path, tmp_path: Path) -> None:
+    path = cfpb_dir / name
+    export = Export(path)
+    assert len(export.rows) == _readme_counts(cfpb_dir / "README.md")[name]
+    states = export.column("state")
+    blank_state = sum(1 for s in states if not s)
+
+    db = tmp_path / "wh" / "cockpit.duckdb"
+    result = import_file(path, profile="cfpb", db=db)
+    assert not result.rejected, result.message
+    assert result.kind == "cases"
+    assert result.read == len(export.rows)
+    assert result.read == result.loaded + result.updated + result.duplicates + result.quarantined
+    # CFPB has no customer identifier (allowed by the profile); a blank state is the only rule these files break.
+    assert result.quarantined == blank_state
+    assert set(result.quarantine_rows["rule"]) <= {"required_missing"}
+    assert set(result.quarantine_rows["column_name"]) <= {"省份"}
+    assert (result.loaded, result.updated, result.duplicates) == (len(export.rows) - blank_state, 0, 0)
+
+    kept = [i for i, s in enumerate(states) if s]
+    received = _parse_dates([export.column("datereceived")[i] for i in kept])
+    channel = Counter(export.column("submittedvia")[i] for i in kept)
+    in_progress = sum(1 for i in kept if export.column("companyresponse")[i] == "In progress")
+    disputed = Counter(export.column("consumerdisputed")[i] for i in kept)
+    landed = read_table_rows(db, """
+        SELECT count(*), count(complainant_key), min(received_at), max(received_at),
+               count(*) FILTER (channel = '监管转办'), count(*) FILTER (regulator_referred),
+               count(*) FILTER (channel = '来信'), count(*) FILTER (status = '办理中'),
+               count(*) FILTER (resolved_first_time), count(*) FILTER (NOT resolved_first_time),
+               count(*) FILTER (resolved_first_time IS NULL), count(DISTINCT source_system), min(source_system)
+        FROM raw_cases""")[0]
+    assert landed == (
+        len(kept), 0, min(received), max(received),
+        channel["Referral"], channel["Referral"],
+        channel["Postal mail"] + channel["Fax"], in_progress,
+        disputed["No"], disputed["Yes"], len(kept) - disputed["No"] - disputed["Yes"], 1, "cfpb",
+    )
+    assert read_table_rows(db, "SELECT count(*) FROM raw_cases WHERE province NOT SIMILAR TO '[A-Z]{2}'") == [(0,)]
+
+
+def test_tags_older_american_become_the_elderly_group(cfpb_dir: Path, tmp_path: Path) -> None:
+    name = "capitalprince100_Consumer_Complaints_2013-08.csv"
+    export = Export(cfpb_dir / name)
+    older = sum(1 for tag, state in zip(export.column("tags"), export.column("state"), strict=True)
+                if "Older American" in tag and state)
+    db = tmp_path / "wh" / "cockpit.duckdb"
+    import_file(cfpb_dir / name, profile="cfpb", db=db)
+    assert read_table_rows(db, "SELECT count(*) FILTER (vulnerable_group = '老年人'), count(vulnerable_group) FROM raw_cases") == [
+        (older, older)]
+
+
+def test_reimporting_a_cfpb_export_is_all_duplicates(cfpb_dir: Path, tmp_path: Path) -> None:
+    path = cfpb_dir / "capitalprince100_Consumer_Complaints_2013-08.csv"
+    db = tmp_path / "wh" / "cockpit.duckdb"
+    first = import_file(path, profile="cfpb", db=db)
+    again = import_file(path, profile="cfpb", db=db)
+    assert (again.loaded, again.updated, again.duplicates, again.quarantined) == (0, 0, first.loaded, first.quarantined)
+
+
+def test_backslash_escaped_apostrophes_are_unescaped(cfpb_dir: Path, tmp_path: Path) -> None:
+    path = cfpb_dir / "priyankdsilva_ConsumerComplaints_2011-2015.csv"
+    assert "\\'" in path.read_text(encoding="utf-8")
+    db = tmp_path / "wh" / "cockpit.duckdb"
+    import_file(path, profile="cfpb", db=db)
+    assert read_table_rows(db, "SELECT count(*) FROM raw_cases WHERE contains(branch, '\\') OR contains(issue, '\\')") == [(0,)]
+    assert read_table_rows(db, "SELECT count(*) > 0 FROM raw_cases WHERE contains(branch, '''')") == [(True,)]
+
+
+def test_an_export_without_complaint_id_is_rejected_naming_the_column(tmp_path: Path, tmp_db: Path) -> None:
+    path = tmp_path / "no_id.csv"
+    path.write_text(
+        "Date received,Product,Issue,State,Submitted via,Company response to consumer\n"
+        "2023-04-27,Mortgage,Trouble during payment process,CA,Web,In progress\n",
+        encoding="utf-8",
+    )
+    result = import_file(path, profile="cfpb")
+    assert result.rejected
+    assert all(word in result.message for word in ("no_id.csv", "案件编号", "case_id", "Complaint ID"))

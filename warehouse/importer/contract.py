@@ -1,0 +1,94 @@
+"""The data contract (../shared/DATA_CONTRACT.md) as code: kinds, fields, types, header aliases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KINDS = ("cases", "customers", "events")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # English name of the contract, the canonical column of the frames
+    zh: str  # canonical Chinese header
+    type: str  # text|datetime|bool|int|decimal|month|status|channel|province|city|stage|id|person_name|phone
+    required: bool = False
+    aliases: tuple[str, ...] = field(default_factory=tuple)  # other spellings seen in bank exports
+
+
+CASE_FIELDS: tuple[Field, ...] = (
+    Field("case_id", "案件编号", "text", True, ("投诉编号", "工单编号", "工单号", "案件号", "编号", "case_no")),
+    Field("received_at", "受理时间", "datetime", True, ("受理日期", "投诉时间", "投诉日期", "登记时间", "date_received")),
+    Field("closed_at", "办结时间", "datetime", False, ("办结日期", "结案时间", "结案日期", "date_closed")),
+    Field("status", "办理状态", "status", False, ("状态", "处理状态", "案件状态")),
+    Field("channel", "渠道", "channel", True, ("投诉渠道", "受理渠道", "来源渠道")),
+    Field("business_line", "业务条线", "text", False, ("条线", "业务线")),
+    Field("product", "产品", "text", True, ("产品名称", "涉及产品", "产品类型")),
+    Field("issue", "问题类型", "text", True, ("投诉问题", "问题分类", "投诉原因", "投诉类型")),
+    Field("province", "省份", "province", True, ("省", "所在省份", "省/直辖市")),
+    Field("city", "城市", "city", False, ("市", "所在城市", "地市")),
+    Field("branch", "机构", "text", False, ("网点", "承办机构", "处理机构", "分支机构")),
+    Field("department", "处理部门", "text", False, ("部门", "责任部门", "承办部门")),
+    Field("complainant_id", "客户标识", "id", True, ("客户号", "客户编号", "证件号码", "身份证号", "customer_id")),
+    Field("complainant_name", "客户姓名", "person_name", False, ("姓名", "投诉人", "投诉人姓名", "客户名称")),
+    Field("phone", "联系电话", "phone", False, ("电话", "手机号", "手机号码", "联系方式")),
+    Field("vulnerable_group", "特殊群体", "text", False, ("特殊客群",)),
+    Field("regulator_referred", "是否监管转办", "bool", False, ("监管转办",)),
+    Field("deadline_days", "办理时限天数", "int", False, ("办理时限", "时限天数")),
+    Field("resolved_first_time", "是否一次性化解", "bool", False, ("一次性化解",)),
+    Field("satisfaction", "回访满意度", "text", False, ("满意度",)),
+    Field("amount_disputed", "争议金额", "decimal", False, ("涉及金额", "金额")),
+    Field("litigation", "是否诉讼", "bool", False, ("诉讼",)),
+    Field("media_exposure", "媒体曝光", "bool", False, ("是否媒体曝光",)),
+    Field("summary", "诉求摘要", "text", False, ("诉求内容", "投诉内容", "摘要")),
+)
+
+CUSTOMER_FIELDS: tuple[Field, ...] = (
+    Field("province", "省份", "province", True, ("省",)),
+    Field("city", "城市", "city", False, ("市", "地市")),
+    Field("month", "月份", "month", True, ("统计月份", "年月")),
+    Field("personal_customers", "个人客户数", "int", True, ("个人客户数量", "客户数")),
+    Field("branches", "营业网点数", "int", False, ("网点数", "营业网点数量")),
+)
+
+EVENT_FIELDS: tuple[Field, ...] = (
+    Field("case_id", "案件编号", "text", True, ("投诉编号", "工单编号", "工单号")),
+    Field("stage", "环节", "stage", True, ("处理环节", "阶段")),
+    Field("started_at", "开始时间", "datetime", True, ("开始日期",)),
+    Field("finished_at", "完成时间", "datetime", False, ("完成日期", "结束时间")),
+)
+
+FIELDS: dict[str, tuple[Field, ...]] = {"cases": CASE_FIELDS, "customers": CUSTOMER_FIELDS, "events": EVENT_FIELDS}
+
+# Natural key of each kind (source_system is always part of it).
+NATURAL_KEYS: dict[str, tuple[str, ...]] = {
+    "cases": ("source_system", "case_id"),
+    "customers": ("source_system", "province", "city", "month"),
+    "events": ("source_system", "case_id", "stage"),
+}
+
+KIND_ZH = {"cases": "投诉案件", "customers": "客户基数", "events": "办理环节"}
+
+STATUS_VALUES = ("已办结", "办理中")
+STAGES = ("受理", "分派", "调查", "沟通", "决策", "反馈", "回访", "复盘")
+
+
+def fields_of(kind: str) -> tuple[Field, ...]:
+    if kind not in FIELDS:
+        raise ValueError(f"未知的数据类型 {kind!r}：应为 {', '.join(KINDS)}")
+    return FIELDS[kind]
+
+
+def field_of(kind: str, name: str) -> Field:
+    for f in fields_of(kind):
+        if f.name == name:
+            return f
+    raise KeyError(name)
+
+
+def zh_name(kind: str, name: str) -> str:
+    """The Chinese header of a field, or the name itself for columns outside the contract."""
+    try:
+        return field_of(kind, name).zh
+    except KeyError:
+        return name

@@ -1,0 +1,65 @@
+"""Typed canonical columns from mapped columns: each field parsed by its contract type.
+
+Output: every field of the kind with its canonical dtype (absent fields are null), plus
+`__invalid_<field>` where a written value could not be understood, `__src_<field>` and
+`__source_row` passed through for the rules and their messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from warehouse.importer import values
+from warehouse.importer.contract import Field, fields_of
+
+INVALID_PREFIX = "__invalid_"
+
+DTYPES: dict[str, pl.DataType] = {
+    "text": pl.String(), "datetime": values.TIMESTAMP, "bool": pl.Boolean(), "int": pl.Int64(),
+    "decimal": pl.Float64(), "month": pl.Date(), "status": pl.String(), "channel": pl.String(),
+    "province": pl.String(), "city": pl.String(), "stage": pl.String(), "id": pl.String(),
+    "person_name": pl.String(), "phone": pl.String(),
+}
+
+# Types whose written values can be wrong (the others are kept as written).
+_CHECKED = {"datetime", "bool", "int", "decimal", "month", "status", "province", "stage"}
+
+
+def _parser(f: Field, day_first: bool, region_scheme: str) -> Callable[[pl.Series], pl.Series]:
+    parsers: dict[str, Callable[[pl.Series], pl.Series]] = {
+        "datetime": lambda s: values.parse_datetime(s, day_first),
+        "month": lambda s: values.parse_month(s, day_first),
+        "bool": values.parse_bool,
+        "int": values.parse_int,
+        "decimal": values.parse_number,
+        "status": values.parse_status,
+        "channel": values.parse_channel,
+        "province": lambda s: values.parse_province(s, region_scheme),
+        "stage": values.parse_stage,
+        "id": values.parse_identifier,
+    }
+    return parsers.get(f.type, values.clean_text)
+
+
+def normalise_frame(frame: pl.DataFrame, kind: str, day_first: bool = True, region_scheme: str = "cn") -> pl.DataFrame:
+    """Parse every field of `kind` present in `frame`; add typed nulls for the absent ones."""
+    parsed: dict[str, pl.Series] = {}
+    flags: dict[str, pl.Series] = {}
+    for f in fields_of(kind):
+        dtype = DTYPES[f.type]
+        if f.name not in frame.columns:
+            parsed[f.name] = pl.Series(f.name, [None] * frame.height, dtype=dtype)
+            continue
+        source = frame[f.name]
+        if f.type == "city":
+            province = parsed.get("province", pl.Series([None] * frame.height, dtype=pl.String))
+            result = values.parse_city(province, source, region_scheme)
+        else:
+            result = _parser(f, day_first, region_scheme)(source)
+        parsed[f.name] = result.cast(dtype).alias(f.name)
+        if f.type in _CHECKED:
+            flags[INVALID_PREFIX + f.name] = values.invalid_mask(source, parsed[f.name]).alias(INVALID_PREFIX + f.name)
+    passthrough = [c for c in frame.columns if c.startswith("__")]
+    return frame.select(passthrough).with_columns(*parsed.values(), *flags.values())
