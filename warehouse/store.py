@@ -101,6 +101,29 @@ def writer_lock(served: Path) -> Iterator[None]:
             fcntl.flock(lock_handle, fcntl.LOCK_UN)
 
 
+def replace_with(path: Path | str | None, built: Path | str) -> Path:
+    """Publish the warehouse built at another path (e.g. a fresh demo) as the new current version.
+
+    The built warehouse is moved, not copied; its own served path and versions folder are removed.
+    """
+    served = db_path(path)
+    built_served = Path(built)
+    source = current_version(built_served)
+    if source is None:
+        raise FileNotFoundError(f"没有可发布的数据仓库：{built_served}")
+    with writer_lock(served):
+        folder = versions_dir(served)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / _new_version_name()
+        shutil.move(str(source), target)
+        _publish(served, target)
+        _prune(served, int(setting("warehouse", "keep_versions", default=2)))
+    shutil.rmtree(versions_dir(built_served), ignore_errors=True)
+    for leftover in (built_served, built_served.with_name(built_served.name + ".lock")):
+        leftover.unlink(missing_ok=True)
+    return target
+
+
 @contextmanager
 def new_version(path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open a writable copy of the warehouse; publish it only if the block succeeds.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -35,7 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "demo", help="生成演示数据（三年完整月份）并导入数据仓库",
         description="生成一家示范银行的投诉案件、客户基数与办理环节数据（同一种子与截止日期结果完全相同），"
                     "经导入流程装入数据仓库；或写成标准模板 CSV，供参照准备自己的导出文件。"
-                    "数据仓库已存在时按导入规则合并（同一参数重复运行全部识别为重复）；要全新生成请先删除数据仓库。",
+                    "数据仓库已存在时按导入规则合并（同一参数重复运行全部识别为重复）；--replace 则全新生成后整体替换。",
     )
     parser.add_argument("--cases", type=_positive, default=None,
                         help=f"案件数（默认 {setting('demo', 'cases', default=150000):,}）")
@@ -46,6 +48,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--if-missing", action="store_true", help="数据仓库已存在时不做任何事")
     parser.add_argument("--csv-dir", type=Path, default=None,
                         help="把演示数据写成标准模板 CSV（UTF-8 带 BOM）到该目录；不导入数据仓库，除非同时给出 --build")
+    parser.add_argument("--replace", action="store_true",
+                        help="全新生成一个演示数据仓库，完成后一次性替换现有的（生成过程中页面照常读取旧数据）")
     parser.add_argument("--build", action="store_true", help="与 --csv-dir 同用：写 CSV 之外也导入数据仓库")
     parser.set_defaults(handler=run)
 
@@ -66,12 +70,19 @@ def run(args: argparse.Namespace) -> int:
             print(f"已写出 {path}（{getattr(data, kind).height:,} 行）", file=sys.stderr)
     if not build:
         return 0
-    results = load_demo(data, args.db, _scaled(started, 0.1, 0.9))
+    target = db_path(args.db)
+    build_at = target.with_name(f".{target.name}.building-{os.getpid()}") if args.replace else target
+    results = load_demo(data, build_at, _scaled(started, 0.1, 0.9))
     for result in results:
         print(result.message, file=sys.stderr)
     if any(result.rejected for result in results):
         print("演示数据未能全部导入（原因见上）；被拒绝的这一批没有改变数据仓库，此前已发布的批次保留。", file=sys.stderr)
+        if args.replace:
+            shutil.rmtree(store.versions_dir(build_at), ignore_errors=True)
+            build_at.unlink(missing_ok=True)
         return 2
+    if args.replace:
+        store.replace_with(target, build_at)
     print(f"演示数据仓库已就绪：{db_path(args.db)}（用时 {time.monotonic() - started:.1f} 秒）", file=sys.stderr)
     return 0
 
