@@ -1,9 +1,188 @@
-"""Rebuild the star schema from the landing tables (placeholder: owned by the marts work)."""
+"""Rebuild the star schema from the landing tables, inside a writer's copy.
+
+The SQL in `warehouse/sql/1*.sql` then `2*.sql` (file-name order) does the work.
+It reads the settings (deadlines, repeat windows, channels, region groups) and
+the reference regions from small `cfg_*` / `ref_*` tables that this module
+writes first, so a settings change takes effect on the next rebuild and the SQL
+files stay plain SQL. Region spellings are canonicalised here, once per distinct
+(province, city) pair, with the same functions the importer uses.
+"""
 
 from __future__ import annotations
 
+import unicodedata
+from pathlib import Path
+from typing import Any
+
 import duckdb
+import polars as pl
+
+from dashboard.config import setting
+from warehouse import store
+from warehouse.importer.regions_us import US_REGIONS, canonical_us_state
+from warehouse.reference.regions import canonical_city, canonical_province, cities, provinces
+
+Schema = dict[str, Any]  # column -> polars dtype
+REGION_GROUP_MEMBER_SCHEMA: Schema = {
+    "region_group": pl.String,
+    "group_order": pl.Int32,
+    "member": pl.String,
+    "province": pl.String,
+    "city": pl.String,
+}
+REF_PROVINCE_SCHEMA: Schema = {
+    "province": pl.String,
+    "province_short": pl.String,
+    "province_en": pl.String,
+    "province_kind": pl.String,
+    "population_2020": pl.Int64,
+}
+REF_CITY_SCHEMA: Schema = {
+    "province": pl.String,
+    "city": pl.String,
+    "city_short": pl.String,
+    "city_code": pl.String,
+    "population_2020": pl.Int64,
+}
+
+
+def mart_sql_files(sql_dir: Path = store.SQL_DIR) -> list[Path]:
+    """The mart SQL files in the order they run: 1*.sql, then 2*.sql, each by file name."""
+    return sorted(sql_dir.glob("1*.sql")) + sorted(sql_dir.glob("2*.sql"))
 
 
 def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
-    """Run warehouse/sql/1*.sql and 2*.sql in order (to be implemented)."""
+    """Rebuild every dim_*/fct_* table and view from raw_* (inside `store.new_version()`)."""
+    store.ensure_raw_schema(con)
+    write_settings_tables(con)
+    write_reference_tables(con)
+    write_region_aliases(con)
+    for sql_file in mart_sql_files():
+        store.run_sql_file(con, sql_file)
+
+
+def _clean(text: str | None) -> str | None:
+    if text is None:
+        return None
+    cleaned = unicodedata.normalize("NFKC", text).strip()
+    return cleaned or None
+
+
+def resolve_region(province: str | None, city: str | None) -> tuple[str | None, str | None]:
+    """Canonical (province, city) for whatever spelling a source used (广东 / 广东省, 深圳 / 深圳市)."""
+    china = canonical_province(province)
+    if china is not None:
+        return china, canonical_city(china, city)
+    # The CFPB profile writes US states and territories as USPS codes: regions of kind us_state.
+    us = canonical_us_state(province)
+    if us is not None:
+        return us, _clean(city)
+    return _clean(province), _clean(city)
+
+
+def _replace_table(
+    con: duckdb.DuckDBPyConnection, name: str, data: list[dict[str, Any]] | dict[str, list[Any]], schema: Schema
+) -> None:
+    """CREATE OR REPLACE `name` from Python rows (typed by `schema`, so empty lists still make a table)."""
+    view = f"_{name}_frame"
+    con.register(view, pl.DataFrame(data, schema=schema, orient="row" if isinstance(data, list) else None).to_arrow())
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {view}")
+    finally:
+        con.unregister(view)
+
+
+def write_settings_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """cfg_deadline, cfg_petition_channel, cfg_repeat, cfg_channel, cfg_channel_alias, cfg_region_group_member."""
+    deadlines = {
+        "complaint_days": [int(setting("deadlines", "complaint_days", default=15))],
+        "petition_days": [int(setting("deadlines", "petition_days", default=60))],
+    }
+    _replace_table(con, "cfg_deadline", deadlines, {"complaint_days": pl.Int32, "petition_days": pl.Int32})
+    petition = [str(c) for c in setting("deadlines", "petition_channels", default=["来访", "来信"])]
+    _replace_table(con, "cfg_petition_channel", {"channel": petition}, {"channel": pl.String})
+    repeat = {
+        "window_days": [int(setting("repeat", "window_days", default=365))],
+        "first_time_resolution_days": [int(setting("repeat", "first_time_resolution_days", default=90))],
+    }
+    _replace_table(con, "cfg_repeat", repeat, {"window_days": pl.Int32, "first_time_resolution_days": pl.Int32})
+    known = [str(c) for c in setting("channels", "known", default=[])]
+    channels = {"channel": known, "sort_order": list(range(1, len(known) + 1))}
+    _replace_table(con, "cfg_channel", channels, {"channel": pl.String, "sort_order": pl.Int32})
+    aliases = setting("channels", "aliases", default={}) or {}
+    alias_rows = {"alias": [str(a) for a in aliases], "channel": [str(c) for c in aliases.values()]}
+    _replace_table(con, "cfg_channel_alias", alias_rows, {"alias": pl.String, "channel": pl.String})
+    members = build_region_group_members(setting("region_groups", default={}) or {})
+    _replace_table(con, "cfg_region_group_member", members, REGION_GROUP_MEMBER_SCHEMA)
+
+
+def build_region_group_members(groups: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """One row per settings member: a province ("广东") or a province/city pair ("广东/深圳"), canonical."""
+    known_cities = {(c.province, c.name) for c in cities()}
+    rows: list[dict[str, Any]] = []
+    for order, (group, members) in enumerate(groups.items(), start=1):
+        for member in members:
+            province_part, _, city_part = str(member).partition("/")
+            province, city = resolve_region(province_part, city_part or None)
+            known_province = (
+                canonical_province(province_part) is not None or canonical_us_state(province_part) is not None
+            )
+            if not known_province or (city is not None and (province, city) not in known_cities):
+                raise ValueError(
+                    f"settings.toml [region_groups] 中“{group}”的成员“{member}”不是已知的省份或“省份/城市”："
+                    "请按 warehouse/reference 中的名称填写（如“广东”或“广东/深圳”）。"
+                )
+            rows.append(
+                {
+                    "region_group": str(group),
+                    "group_order": order,
+                    "member": str(member),
+                    "province": province,
+                    "city": city,
+                }
+            )
+    return rows
+
+
+def write_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """ref_province, ref_city (China, 2020 census) and ref_us_state."""
+    province_rows = [
+        {
+            "province": p.name,
+            "province_short": p.short,
+            "province_en": p.name_en,
+            "province_kind": p.kind,
+            "population_2020": p.population_2020,
+        }
+        for p in provinces()
+    ]
+    _replace_table(con, "ref_province", province_rows, REF_PROVINCE_SCHEMA)
+    city_rows = [
+        {
+            "province": c.province,
+            "city": c.name,
+            "city_short": c.short,
+            "city_code": c.code,
+            "population_2020": c.population_2020,
+        }
+        for c in cities()
+    ]
+    _replace_table(con, "ref_city", city_rows, REF_CITY_SCHEMA)
+    states = {"state_code": list(US_REGIONS), "state_name": list(US_REGIONS.values())}
+    _replace_table(con, "ref_us_state", states, {"state_code": pl.String, "state_name": pl.String})
+
+
+def write_region_aliases(con: duckdb.DuckDBPyConnection) -> None:
+    """ref_region_alias: every distinct (province, city) written in raw_* -> its canonical pair."""
+    seen = con.sql(
+        "SELECT DISTINCT province, city FROM raw_cases UNION SELECT DISTINCT province, city FROM raw_customers"
+    ).fetchall()
+    rows = []
+    for raw_province, raw_city in seen:
+        province, city = resolve_region(raw_province, raw_city)
+        rows.append(
+            {"raw_province": raw_province, "raw_city": raw_city, "province": province or raw_province, "city": city}
+        )
+    _replace_table(
+        con, "ref_region_alias", rows, dict.fromkeys(("raw_province", "raw_city", "province", "city"), pl.String)
+    )
