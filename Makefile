@@ -33,6 +33,10 @@ test: setup-dev
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
+## Check every query file in queries/ (header, params, no writes) and run each on the warehouse when there is one
+check-queries: setup
+	$(PY) -m dashboard.queries --check
+
 demo: setup
 	$(PY) -m warehouse demo
 
