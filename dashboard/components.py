@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path, PurePath
+from typing import Any
 
 import polars as pl
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard import uploads
-from dashboard.i18n import KIND_LABELS, STATUS_LABELS, column_labels, kind_label
+from dashboard.charts.kpi_cards import KpiCard
+from dashboard.i18n import KIND_LABELS, STATUS_LABELS, column_labels, kind_label, text
 from dashboard.reconciliation import Reconciliation, build_from_load_result
 from dashboard.uploads import encode_csv_for_excel
 from dashboard.warehouse_views import WarehouseSummary, build_table_counts
@@ -170,16 +172,16 @@ def render_batches(batches: pl.DataFrame, *, key: str) -> None:
     render_table(shown, key=key)
 
 
-def render_version_caption(version: str | None) -> None:
+def render_version_caption(version: str | None, lang: str = "zh") -> None:
     """When the snapshot the pages show was published (sidebar)."""
     if version is None:
-        st.caption("数据仓库：尚未建立")
+        st.caption(text("no_warehouse_yet", lang))
         return
     try:
         published = datetime.fromtimestamp(Path(version).stat().st_mtime, CHINA_TIME).replace(tzinfo=None)
     except OSError:  # pruned by a newer load between two calls; the next run shows the new one
         return
-    st.caption(f"数据更新于 {format_time(published)}")
+    st.caption(text("updated_at", lang, at=format_time(published)))
 
 
 # --- The upload flow of the 数据导入 page: one saved copy, one preview and one result per uploaded file. ---
@@ -288,3 +290,76 @@ def render_rejected_loads(rejected: pl.DataFrame) -> None:
         return
     shown = rejected.with_columns(pl.col("kind").replace(KIND_LABELS))
     render_table(shown, key="rejected-loads")
+
+
+# --- Cockpit and trends: KPI cards, charts with their tables, the period and freshness lines. ---
+def render_kpi_card(card: KpiCard) -> None:
+    """One bordered card: value, chosen comparison with its arrow, sparkline, then the footnote line."""
+    with st.container(border=True, gap="small", height="stretch"):
+        st.metric(
+            card.label,
+            card.value,
+            delta=card.delta,
+            delta_color=card.delta_color,  # type: ignore[arg-type]
+            delta_arrow=card.delta_arrow,  # type: ignore[arg-type]
+            delta_description=card.delta_description if card.delta else None,
+            help=card.help,
+            chart_data=card.spark or None,
+            chart_type="line",
+        )
+        st.caption(card.footnote or "&nbsp;")
+
+
+def render_kpi_row(cards: list[KpiCard]) -> None:
+    for column, card in zip(st.columns(len(cards), gap="small"), cards, strict=True):
+        with column:
+            render_kpi_card(card)
+
+
+def render_chart_with_table(figure: Any, table: pl.DataFrame, *, key: str, lang: str = "zh") -> None:
+    """A chart and, under it, the same numbers as a table (folded, so the charts stay on screen)."""
+    st.plotly_chart(figure, key=f"{key}-chart", config={"displaylogo": False, "locale": lang})
+    with st.expander(text("table", lang), icon=":material/table:"):
+        st.dataframe(table, hide_index=True, key=f"{key}-table")
+
+
+def render_period_line(lines: list[str]) -> None:
+    st.caption(" · ".join(line for line in lines if line))
+
+
+def require_router() -> None:
+    """Make a page opened by its URL on a freshly started server run under the router (streamlit_app.py).
+
+    Streamlit treats an app with a pages/ folder as a legacy multipage app until
+    st.navigation has run once in the server process; a first request for
+    /trends would then run the page alone (no page config, no language switch,
+    file names as the menu). Clearing that flag and rerunning hands the same URL
+    to the router.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+# Six KPI cards share a 1440x900 screen with the sidebar: tighter top space, card labels that wrap
+# instead of being cut ("每千万个人客户投诉量"), the comparison's name kept beside its change.
+_COMPACT_STYLE = """
+<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.25rem; padding-bottom: 2rem; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 2rem; padding: 0.25rem 0 0.5rem 0; }
+[data-testid="stMetricLabel"] .stMarkdownEllipsis,
+[data-testid="stMetricLabel"] .stMarkdownEllipsis p {
+    white-space: normal; overflow: visible; text-overflow: clip; line-height: 1.3;
+}
+[data-testid="stMetricLabel"] { min-height: 2.6em; align-items: flex-start; }
+[data-testid="stMetricValue"] { font-size: 1.9rem; }
+div:has(> [data-testid="stMetricDelta"]) { flex-wrap: wrap; row-gap: 0.15rem; }
+</style>
+"""
+
+
+def apply_compact_style() -> None:
+    """Page-wide CSS for the analysis pages (style only: nothing is fetched, nothing takes space)."""
+    st.html(_COMPACT_STYLE)

@@ -10,14 +10,19 @@ from several threads and a DuckDB connection is not thread-safe.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import streamlit as st
 
+from dashboard import trends_view
 from dashboard import warehouse_views as views
+from dashboard.cockpit_view import CockpitView, build_cockpit_view
 from dashboard.config import db_path
+from dashboard.filters import Filters
+from dashboard.kpi_source import DuckDBSource, FilterOptions, list_filter_options
 from warehouse import store
 
 
@@ -87,3 +92,43 @@ def load_rejected_loads(limit: int = 20) -> pl.DataFrame:
 def _read_rejected_loads(log: str, stamp: int, limit: int) -> pl.DataFrame:
     # `stamp` (the log's mtime) is only part of the cache key.
     return views.list_rejected_loads(Path(log), limit)
+
+
+# --- KPI engine calls: cached per (warehouse version, Filters); Filters is frozen, so reruns that do not
+# change the filters reuse the figures instead of recomputing them. ---
+@st.cache_data(max_entries=8, show_spinner=False)
+def load_filter_options(version: str) -> FilterOptions:
+    with _cursor(version) as cur:
+        return list_filter_options(cur)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def load_coverage(version: str) -> tuple[date, date] | None:
+    """First and last 受理日期 of the warehouse (what the presets are read against)."""
+    with _cursor(version) as cur:
+        return DuckDBSource(cur).coverage()
+
+
+@st.cache_data(max_entries=64, show_spinner="正在计算指标…")
+def load_cockpit(version: str, filters: Filters) -> CockpitView:
+    with _cursor(version) as cur:
+        return build_cockpit_view(DuckDBSource(cur, filters))
+
+
+@st.cache_data(max_entries=64, show_spinner="正在计算趋势…")
+def load_volume_trend(
+    version: str, filters: Filters, grain: str, stack_by: str | None
+) -> trends_view.VolumeTrend | str:
+    with _cursor(version) as cur:
+        options = list_filter_options(cur)
+        available = {"channel": options.channels, "business_line": options.business_lines}
+        members = [] if stack_by is None else trends_view.stack_members(filters, stack_by, available[stack_by])
+        return trends_view.build_volume_trend(
+            lambda narrowed: DuckDBSource(cur, narrowed), filters, grain, stack_by, members
+        )
+
+
+@st.cache_data(max_entries=64, show_spinner="正在计算趋势…")
+def load_kpi_trends(version: str, filters: Filters, grain: str) -> list[trends_view.KpiTrend] | str:
+    with _cursor(version) as cur:
+        return trends_view.build_kpi_trends(DuckDBSource(cur, filters), grain)

@@ -18,10 +18,11 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from dashboard.config import setting
 from dashboard.filters import Filters
 from dashboard.kpis import COUNT_COLUMNS, DIMENSIONS, NOT_SURVEYED_VALUES, SATISFIED_VALUES, Tallies
 from dashboard.periods import Period
+from warehouse import store
+from warehouse.risk_settings import write_risk_settings
 
 # ---------------------------------------------------------------------------------------------
 # The columns of v_complaint that the engine reads (docs/design.md "Star schema").
@@ -263,40 +264,12 @@ class FrameSource:
 # DuckDB: the same tallies as GROUP BY queries over v_complaint.
 # ---------------------------------------------------------------------------------------------
 def risk_level_sql(alias: str = "f") -> tuple[str, dict[str, object]]:
-    """风险等级 of a case row (fct_complaint) from the points table in settings.toml [risk]
-    (METRICS.md "Risk radar"). Used while fct_complaint has no risk_level column of its own.
+    """风险等级 (高/中/低) of a case row of fct_complaint, and its (no) parameters.
+
+    The score is defined once, in warehouse/sql/25_risk.sql (fct_case_risk, from the points
+    table in settings.toml [risk]); fct_complaint carries a copy of its risk_level.
     """
-    points = setting("risk", "points", default={}) or {}
-    a = alias
-    params: dict[str, object] = {
-        "rk_referred": int(points.get("regulator_referred", 3)),
-        "rk_media": int(points.get("media_exposure", 3)),
-        "rk_litigation": int(points.get("litigation", 2)),
-        "rk_repeat": int(points.get("repeat", 2)),
-        "rk_further": int(points.get("each_further_repeat", 1)),
-        "rk_vulnerable": int(points.get("vulnerable_group", 1)),
-        "rk_amount_large": int(points.get("amount_large", 2)),
-        "rk_amount_medium": int(points.get("amount_medium", 1)),
-        "rk_product": int(points.get("high_risk_product", 1)),
-        "rk_large_yuan": float(setting("risk", "amount_large_yuan", default=500000)),
-        "rk_medium_yuan": float(setting("risk", "amount_medium_yuan", default=50000)),
-        "rk_products": [str(p) for p in setting("risk", "high_risk_products", default=[])],
-        "rk_high_min": int(setting("risk", "high_min", default=5)),
-        "rk_medium_min": int(setting("risk", "medium_min", default=3)),
-    }
-    score = (
-        f"(CASE WHEN {a}.is_regulator_referred THEN $rk_referred ELSE 0 END"
-        f" + CASE WHEN {a}.is_media_exposure THEN $rk_media ELSE 0 END"
-        f" + CASE WHEN {a}.is_litigation THEN $rk_litigation ELSE 0 END"
-        f" + CASE WHEN {a}.is_repeat THEN $rk_repeat + (greatest({a}.prior_repeats, 1) - 1) * $rk_further ELSE 0 END"
-        f" + CASE WHEN {a}.is_vulnerable THEN $rk_vulnerable ELSE 0 END"
-        f" + CASE WHEN {a}.amount_disputed_yuan >= $rk_large_yuan THEN $rk_amount_large"
-        f" WHEN {a}.amount_disputed_yuan >= $rk_medium_yuan THEN $rk_amount_medium ELSE 0 END"
-        f" + CASE WHEN {a}.product_key IN (SELECT product_key FROM dim_product"
-        f" WHERE list_contains($rk_products, product)) THEN $rk_product ELSE 0 END)"
-    )
-    level = f"CASE WHEN {score} >= $rk_high_min THEN '高' WHEN {score} >= $rk_medium_min THEN '中' ELSE '低' END"
-    return level, params
+    return f"{alias}.risk_level", {}
 
 
 # Breakdown dimension -> (case column of fct_complaint, join from the aggregated key `s.k`, name).
@@ -354,7 +327,11 @@ class DuckDBSource:
                 "SELECT column_name FROM information_schema.columns WHERE table_name = 'fct_complaint'"
             ).fetchall()
             self._has_risk_level = ("risk_level",) in columns
-        return ("f.risk_level", {}) if self._has_risk_level else risk_level_sql("f")
+        if not self._has_risk_level:
+            raise ValueError(
+                "数据仓库中还没有风险评分（fct_case_risk）：请先运行 python -m warehouse rebuild 重建数据集市。"
+            )
+        return risk_level_sql("f")
 
     def _raw_key(self, by: str | None, day_sql: str) -> tuple[str, dict[str, object]]:
         """The grouping expression on a case row (a dimension key, a date bucket or a level)."""
@@ -575,16 +552,18 @@ def write_star_schema(
     """Write a case frame (CASE_SCHEMA, names and region_key) as the tables DuckDBSource reads.
 
     For tests and benchmarks that need a small warehouse without the import pipeline:
-    dim_channel/product/issue/department/region with keys, fct_complaint with the keys,
-    v_complaint, v_customer_base and dim_region_group. The real ones come from warehouse/sql.
+    dim_channel/product/issue/department/region with keys, fct_complaint with the keys (and the
+    risk score of warehouse/sql/25_risk.sql unless the frame has a risk_level column), v_complaint, v_customer_base and dim_region_group. The real ones come from warehouse/sql.
     """
     base = customer_base if customer_base is not None else empty_customer_base()
     groups = region_groups if region_groups is not None else empty_region_groups()
     con.register("_cases_given", cases.to_arrow())
     # A case without region_key gets one per (province, city), so region filters work on it.
+    scored = "risk_level" in cases.columns  # given by the test; else scored by warehouse/sql/25_risk.sql
+    case_key = "" if scored or "case_key" in cases.columns else ", row_number() OVER () AS case_key"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cases_frame AS SELECT * REPLACE (coalesce(region_key, "
-        "1000000 + dense_rank() OVER (ORDER BY province, city)) AS region_key) FROM _cases_given"
+        f"1000000 + dense_rank() OVER (ORDER BY province, city)) AS region_key){case_key} FROM _cases_given"
     )
     con.register("_base_frame", base.to_arrow())
     con.register("_groups_frame", groups.to_arrow())
@@ -616,6 +595,9 @@ def write_star_schema(
             "LEFT JOIN dim_issue AS i ON i.issue = c.issue "
             "LEFT JOIN dim_department AS d ON d.department = c.department"
         )
+        if not scored:
+            write_risk_settings(con)
+            store.run_sql_file(con, store.SQL_DIR / "25_risk.sql")
         con.execute(
             "CREATE OR REPLACE VIEW v_complaint AS SELECT f.*, ch.channel, p.business_line, p.product, i.issue, "
             "r.province, r.city, d.department FROM fct_complaint AS f "

@@ -107,8 +107,8 @@ def test_pages_explain_how_to_create_a_missing_warehouse(page: str) -> None:
 
 def test_router_lists_the_pages_with_chinese_titles() -> None:
     at = open_app()
-    assert [t.value for t in at.title] == ["数据概况"]
-    for page, title in [(QUALITY, "数据质量"), (IMPORT, "数据导入")]:
+    assert [t.value for t in at.title] == ["驾驶舱总览"]  # the cockpit is the home page
+    for page, title in [(HOME, "数据概况"), (QUALITY, "数据质量"), (IMPORT, "数据导入")]:
         at.switch_page(page).run()
         assert not at.exception
         assert at.title[0].value == title

@@ -50,9 +50,9 @@ def read_metrics(page: Page) -> dict[str, str]:
 def test_home_page_explains_a_missing_warehouse_offline(cockpit) -> None:
     cockpit.open_home()
     page = cockpit.page
-    expect(page.get_by_role("heading", name="数据概况")).to_be_visible()
+    expect(page.get_by_role("heading", name="驾驶舱总览")).to_be_visible()  # the cockpit is the home page
     expect(page.get_by_text("还没有数据仓库")).to_be_visible()
-    for title in ("数据概况", "数据导入", "数据质量"):
+    for title in ("驾驶舱总览", "趋势分析", "数据概况", "数据导入", "数据质量"):
         expect(page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True)).to_be_visible()
     cockpit.screenshot("home-missing-warehouse")
     assert cockpit.outside_requests == []

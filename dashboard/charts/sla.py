@@ -1,0 +1,48 @@
+"""SLA charts: yellow and red cards per department and quarter."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.charts.theme import BAD, WARNING, apply_plotly_theme
+
+
+def build_cards_chart(cards: pl.DataFrame, height: int = 360) -> go.Figure:
+    """Grouped bars per department: yellow cards (amber) and red cards (red), stacked by quarter in the hover."""
+    totals = (
+        cards.group_by("department")
+        .agg(pl.col("yellow").sum(), pl.col("red").sum())
+        .sort(["red", "yellow", "department"], descending=[True, True, False])
+    )
+    by_quarter = {
+        row["department"]: "<br>".join(
+            f"{q}: 黄牌 {y}，红牌 {r}" for q, y, r in zip(row["quarter"], row["yellow"], row["red"], strict=True)
+        )
+        for row in cards.sort("quarter").group_by("department").agg("quarter", "yellow", "red").iter_rows(named=True)
+    }
+    departments = totals["department"].to_list()
+    detail = [by_quarter.get(d, "") for d in departments]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=departments,
+            y=totals["yellow"].to_list(),
+            name="黄牌",
+            marker_color=WARNING,
+            customdata=detail,
+            hovertemplate="%{x} 黄牌 %{y}<br>%{customdata}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=departments,
+            y=totals["red"].to_list(),
+            name="红牌",
+            marker_color=BAD,
+            customdata=detail,
+            hovertemplate="%{x} 红牌 %{y}<br>%{customdata}<extra></extra>",
+        )
+    )
+    fig.update_layout(barmode="group", yaxis_title="张")
+    return apply_plotly_theme(fig, "各部门黄牌与红牌", height)
