@@ -21,6 +21,7 @@ from dashboard.config import setting
 from warehouse import store
 from warehouse.importer.regions_us import US_REGIONS, canonical_us_state
 from warehouse.reference.regions import canonical_city, canonical_province, cities, provinces
+from warehouse.risk_settings import write_risk_settings
 
 Schema = dict[str, Any]  # column -> polars dtype
 REGION_GROUP_MEMBER_SCHEMA: Schema = {
@@ -55,6 +56,7 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild every dim_*/fct_* table and view from raw_* (inside `store.new_version()`)."""
     store.ensure_raw_schema(con)
     write_settings_tables(con)
+    write_risk_settings(con)  # cfg_risk_* for 25_risk.sql
     write_reference_tables(con)
     write_region_aliases(con)
     for sql_file in mart_sql_files():

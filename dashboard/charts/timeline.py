@@ -53,7 +53,7 @@ def build_timeline_figure(cases: pl.DataFrame, as_of: date, window_start: date, 
         line_width=0,
         layer="below",
         annotation_text="统计窗口",
-        annotation_position="top left",
+        annotation_position="top right",
     )
     apply_plotly_theme(fig, title=title, height=max(220, 110 + 42 * cases.height))
     fig.update_yaxes(autorange="reversed", automargin=True, type="category", gridcolor="rgba(0,0,0,0)")
