@@ -56,6 +56,8 @@ def format_points(delta: float | None, lang: str = "zh", decimals: int = 1) -> s
     if _is_missing(delta):
         return MISSING
     points = delta * 100  # type: ignore[operator]
+    if round(points, decimals) == 0:
+        points = 0.0  # a change that rounds to zero carries no sign
     sign = "+" if points > 0 else ("−" if points < 0 else "")
     unit = "个百分点" if lang == "zh" else " pp"
     return f"{sign}{abs(points):.{decimals}f}{unit}"
@@ -74,5 +76,9 @@ def format_value(value: float | int | None, unit: str, lang: str = "zh") -> str:
     if unit == "days":
         return format_days(value, lang)  # type: ignore[arg-type]
     if unit in ("per_million", "per_10m", "per_1000_branches", "ratio"):
-        return MISSING if _is_missing(value) else f"{value:,.2f}"
+        if _is_missing(value):
+            return MISSING
+        # Two decimals for small ratios, fewer as they grow, so a card never truncates.
+        decimals = 2 if abs(value) < 100 else (1 if abs(value) < 10_000 else 0)  # type: ignore[arg-type]
+        return f"{value:,.{decimals}f}"
     return format_count(value, lang)

@@ -33,3 +33,10 @@ def test_points_and_units() -> None:
     assert format_value(0.151, "rate") == "15.1%"
     assert format_value(12.345, "days") == "12.3天"
     assert format_value(None, "per_million") == MISSING
+
+
+def test_ratios_lose_decimals_as_they_grow_and_zero_points_have_no_sign() -> None:
+    assert format_value(4.256, "per_million") == "4.26"
+    assert format_value(422.36, "per_million") == "422.4"
+    assert format_value(29300.4, "per_1000_branches") == "29,300"
+    assert format_points(0.00001) == "0.0个百分点"

@@ -138,7 +138,7 @@ def build_card(figure: KpiFigure, spark: list[float], comparison: str, lang: str
         label=metric_name(figure.metric_id, lang),
         value=format_value(figure.value, metric.unit, lang),
         delta=None if primary == MISSING else ascii_sign(primary),
-        delta_color=delta_colour(metric),
+        delta_color="off" if is_zero_change(primary) else delta_colour(metric),
         delta_arrow="off" if is_zero_change(primary) else "auto",
         delta_description=text(comparison, lang),
         footnote=footnote,
