@@ -53,10 +53,12 @@ def load_demo(data: DemoData, db: str | Path | None = None, progress: Progress |
     total = sum(part.height for _kind, part, _label in loads) or 1
     results = []
     done = 0
-    for kind, part, label in loads:
+    for number, (kind, part, label) in enumerate(loads, start=1):
         report = _scaled(progress, done / total, part.height / total, label)
+        # The marts are rebuilt (and checked) once, with the last slice: a 10M-case demo would otherwise
+        # rebuild them after every one of its ~30 slices.
         result = load_frame(part, kind, db=db, file_name="demo", profile="demo", source_system="default",
-                            progress=report)
+                            progress=report, rebuild=number == len(loads))
         results.append(result)
         if result.rejected:
             break

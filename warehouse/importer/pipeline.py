@@ -125,8 +125,12 @@ def _critical_message(outcome: object) -> str:
     return f"数据质量检查（{getattr(outcome, 'suite', '')}）发现严重问题，整批拒绝导入：{failures}"
 
 
-def _land(prepared: Prepared, db: Path | str | None, file_label: str, file_hash: str | None, progress: Progress) -> LoadResult:
-    """Land a prepared batch in a new warehouse version; any exception discards the version."""
+def _land(prepared: Prepared, db: Path | str | None, file_label: str, file_hash: str | None, progress: Progress,
+          rebuild: bool = True) -> LoadResult:
+    """Land a prepared batch in a new warehouse version; any exception discards the version.
+
+    rebuild=False leaves the marts as they were (a bulk load of many slices rebuilds once, after the last).
+    """
     from data_checks import gate  # great-expectations is slow to import: only when a load runs
     from warehouse.marts import rebuild_marts
 
@@ -156,14 +160,15 @@ def _land(prepared: Prepared, db: Path | str | None, file_label: str, file_hash:
                                      profile.source_system, started_at, prepared.read, counts,
                                      prepared.quarantined, result.message)
         landing.insert_batch(con, record, now_cst())
-        _report(progress, 0.75, "重建数据集市")
-        rebuild_marts(con)
-        _report(progress, 0.9, "检查数据集市")
-        mart_outcome = gate.validate_marts(con)
-        if not mart_outcome.ok:
-            raise LoadRejected(_critical_message(mart_outcome))
         gate.record_outcome(con, batch_id, batch_outcome)
-        gate.record_outcome(con, batch_id, mart_outcome)
+        if rebuild:
+            _report(progress, 0.75, "重建数据集市")
+            rebuild_marts(con)
+            _report(progress, 0.9, "检查数据集市")
+            mart_outcome = gate.validate_marts(con)
+            if not mart_outcome.ok:
+                raise LoadRejected(_critical_message(mart_outcome))
+            gate.record_outcome(con, batch_id, mart_outcome)
         _report(progress, 0.97, "发布新版本")
     _report(progress, 1.0, "完成")
     if not result.reconciles:  # cannot happen by construction; refuse to print a wrong reconciliation
@@ -203,12 +208,16 @@ def import_file(path: Path | str, kind: str | None = None, profile: str | Path =
 
 
 def load_frame(frame: pl.DataFrame, kind: str, db: Path | str | None = None, file_name: str = "",
-               profile: str = "demo", source_system: str = "default", progress: Progress = None) -> LoadResult:
-    """Load a frame of canonical columns (English names; clear complainant_id/name/phone are hashed and masked)."""
+               profile: str = "demo", source_system: str = "default", progress: Progress = None,
+               rebuild: bool = True) -> LoadResult:
+    """Load a frame of canonical columns (English names; clear complainant_id/name/phone are hashed and masked).
+
+    rebuild=False skips the marts rebuild and its checks: only for a bulk load whose last slice rebuilds.
+    """
     label = file_name or f"<{profile}>"
     try:
         prepared = prepare_frame(frame, kind, _frame_profile(profile, source_system), progress)
-        return _land(prepared, db, label, None, progress)
+        return _land(prepared, db, label, None, progress, rebuild=rebuild)
     except LoadRejected as error:
         return _rejected(db, label, kind, profile, error, frame.height)
 
