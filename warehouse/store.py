@@ -141,6 +141,8 @@ def new_version(path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConne
             shutil.copyfile(current, new_file)
         con = duckdb.connect(str(new_file))
         try:
+            # DuckDB takes 80% of RAM by default; a bounded writer spills instead of starving the app beside it.
+            con.execute(f"SET memory_limit = '{setting('warehouse', 'writer_memory_limit', default='8GB')}'")
             ensure_raw_schema(con)
             yield con
             con.execute("CHECKPOINT")
