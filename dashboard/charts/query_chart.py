@@ -10,13 +10,17 @@ from dashboard.charts.theme import PALETTE, SEQUENTIAL, apply_plotly_theme
 from dashboard.queries import ChartSpec
 
 MAX_POINTS = 5_000  # a chart of more rows is unreadable and slow in the browser; the table still shows them
+MAX_BARS = 30  # a bar per category stays legible up to about this many; the table below has the rest
 
 
 def build_query_chart(frame: pl.DataFrame, chart: ChartSpec, title: str | None = None) -> go.Figure | None:
     """The figure for `chart` over `frame`, or None for a table-only query, no rows, or missing columns."""
     if chart.type == "table" or frame.is_empty() or any(c not in frame.columns for c in chart.columns()):
         return None
-    data = frame.head(MAX_POINTS).to_pandas()
+    limit = MAX_BARS if chart.type == "barh" and chart.color is None else MAX_POINTS  # barh = a ranking
+    data = frame.head(limit).to_pandas()
+    if frame.height > limit and limit == MAX_BARS:
+        title = f"{title or ''}（前 {limit} 项，共 {frame.height:,} 项见下表）"
     ys = list(chart.y)
     y: str | list[str] = ys[0] if len(ys) == 1 else ys
     colours = {"color_discrete_sequence": PALETTE}  # plotly express picks colours before the theme applies
