@@ -21,16 +21,21 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 assets/maps/SOURCE.json: $(VENV)/.runtime dashboard/geo_assets.py
 	PY=$(PY) bash scripts/install_assets.sh
 
-setup: $(VENV)/.runtime assets/maps/SOURCE.json
-	bash scripts/setup_system.sh fonts-noto-cjk
+# ECharts for exported charts, from the npm package (same script).
+assets/js/echarts.min.js: scripts/install_assets.sh
+	PY=$(PY) bash scripts/install_assets.sh
 
-setup-dev: $(VENV)/.dev assets/maps/SOURCE.json
+setup: $(VENV)/.runtime assets/maps/SOURCE.json assets/js/echarts.min.js
+	bash scripts/setup_system.sh fonts-noto-cjk chromium
+
+setup-dev: $(VENV)/.dev assets/maps/SOURCE.json assets/js/echarts.min.js
 	bash scripts/setup_system.sh
 
-## Build the demo warehouse when none exists, then serve the cockpit on http://127.0.0.1:8501
+## Demo mode: build the demo warehouse when none exists, create the local admin, serve on http://127.0.0.1:8501
 run: setup
 	$(PY) -m warehouse demo --if-missing
-	$(PY) -m streamlit run streamlit_app.py --server.address $(HOST) --server.port $(PORT) --server.headless true
+	COCKPIT_MODE=demo $(PY) -m dashboard.auth demo-admin
+	COCKPIT_MODE=demo $(PY) -m streamlit run streamlit_app.py --server.address $(HOST) --server.port $(PORT) --server.headless true
 
 ## Lint, then every test (unit, integration on real DuckDB files, AppTest, browser)
 test: setup-dev

@@ -9,6 +9,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import components, data, sidebar
+from dashboard.auth import access, gate
+from dashboard.auth.users import User
 from dashboard.config import setting
 from dashboard.i18n import NAV_TITLES_EN, SECTION_TITLES_EN, text
 
@@ -24,28 +26,54 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("消保工作台", "pages/products_issues.py", "产品与问题", ":material/category:"),
     ("消保工作台", "pages/alerts.py", "预警", ":material/notifications_active:"),
     ("消保工作台", "pages/sla.py", "时效与红黄牌", ":material/timer:"),
+    ("报告", "pages/pack.py", "委员会汇报材料", ":material/slideshow:"),
     ("数据管理", "pages/home.py", "数据概况", ":material/home:"),
     ("数据管理", "pages/data_import.py", "数据导入", ":material/upload_file:"),
     ("数据管理", "pages/data_quality.py", "数据质量", ":material/fact_check:"),
+    ("系统管理", "pages/admin_users.py", "用户与角色", ":material/manage_accounts:"),
+    ("系统管理", "pages/admin_audit.py", "审计日志", ":material/policy:"),
 ]
 
 
-def build_navigation(pages: list[tuple[str, str, str, str]], lang: str = "zh") -> dict[str, list[st.Page]]:
-    """Section -> pages, in the order listed (dicts keep insertion order); English titles when lang is en."""
+def build_navigation(
+    pages: list[tuple[str, str, str, str]], lang: str = "zh", user: User | None = None
+) -> dict[str, list[st.Page]]:
+    """Section -> pages, in the order listed (dicts keep insertion order); English titles when lang is en.
+
+    Every page is registered so that a typed URL reaches the router's check; the pages the
+    user's role may not open (all of them for an anonymous visitor) are hidden from the menu.
+    """
     sections: dict[str, list[st.Page]] = {}
+    allowed = set(access.allowed_paths(user, [p for _, p, _, _ in pages])) if user else set()
+    first = next((p for _, p, _, _ in pages if p in allowed), None)
     for section, path, title, icon in pages:
         if lang == "en":
             section, title = SECTION_TITLES_EN.get(section, section), NAV_TITLES_EN.get(path, title)
-        sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon))
+        visibility = "visible" if path in allowed else "hidden"
+        page = st.Page(path, title=title, icon=icon, visibility=visibility, default=path == first)
+        sections.setdefault(section, []).append(page)
     return sections
 
 
 st.set_page_config(page_title=APP_TITLE, page_icon="🏦", layout="wide")
+gate.check_startup()
+user = gate.refresh()
 lang = sidebar.current_language()
-page = st.navigation(build_navigation(PAGES, lang))
+# expanded: every page listed (Streamlit folds a menu of more than 10 behind "View more").
+page = st.navigation(build_navigation(PAGES, lang, user), position="sidebar" if user else "hidden", expanded=True)
+if user is None:  # an anonymous visitor gets the login form on every URL
+    gate.render_login()
+    st.stop()
 with st.sidebar:
     st.markdown(f"**{text('app_title', lang)}**")
     sidebar.render_language_switch()
     st.caption(setting("bank", "name", default=""))
     components.render_version_caption(data.warehouse_version(), lang)
-page.run()
+    gate.render_user_box(user)
+gate.render_banner()
+page_id = access.page_id(getattr(page, "_page", None) or page.url_path)  # a file page's own path
+if gate.admit(page_id):
+    try:
+        page.run()
+    finally:
+        gate.log_view_if_unlogged(page_id)

@@ -41,8 +41,10 @@ def load_alerts(version: str, filters: Filters, day: date | None) -> dict[str, A
 
 
 @st.cache_data(max_entries=16, show_spinner="正在计算红黄牌…")
-def load_cards(version: str, as_of: datetime | None, departments: tuple[str, ...]) -> sla.CardReport:
-    return _run(version, sla.compute_cards, as_of, departments)
+def load_cards(
+    version: str, as_of: datetime | None, departments: tuple[str, ...], provinces: tuple[str, ...] = ()
+) -> sla.CardReport:
+    return _run(version, sla.compute_cards, as_of, departments, provinces)
 
 
 @st.cache_data(max_entries=32, show_spinner="正在计算按期办结率…")

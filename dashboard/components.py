@@ -17,9 +17,13 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard import uploads
 from dashboard.charts.kpi_cards import KpiCard
+from dashboard.export.buttons import TABLE_FORMATS, figure_title, render_chart_downloads, render_table_downloads
+from dashboard.export.identity import may_export
+from dashboard.export.log import log_export
+from dashboard.export.tables import encode_table_csv, encode_table_xlsx
 from dashboard.i18n import KIND_LABELS, STATUS_LABELS, column_labels, kind_label, text
 from dashboard.reconciliation import Reconciliation, build_from_load_result
-from dashboard.uploads import encode_csv_for_excel
+from dashboard.safe_text import escape_markdown
 from dashboard.warehouse_views import WarehouseSummary, build_table_counts
 from warehouse.importer.pipeline import LoadResult, Preview, preview_file
 
@@ -58,17 +62,37 @@ def render_table(frame: pl.DataFrame, *, key: str | None = None, height: int | s
     st.dataframe(frame.rename(column_labels(frame.columns)), hide_index=True, key=key, height=height)
 
 
-def render_csv_download(frame: pl.DataFrame, file_name: str, label: str, *, key: str) -> None:
-    """A download of the frame as a UTF-8-BOM CSV with Chinese headers (opens correctly in Excel)."""
-    st.download_button(
+def render_csv_download(frame: pl.DataFrame, file_name: str, label: str, *, key: str, xlsx: bool = True) -> None:
+    """Downloads of the frame with Chinese headers: a UTF-8-BOM CSV (opens correctly in Excel) and an
+    XLSX; formula-looking text is neutralised and both are made only on click and logged."""
+    labelled = frame.rename(column_labels(frame.columns))
+    name = PurePath(file_name).stem
+    csv_column, xlsx_column = st.columns(2) if xlsx and may_export() else (st.container(), None)
+    csv_column.download_button(
         label,
-        data=encode_csv_for_excel(frame),
+        data=lambda: _logged_bytes(lambda: encode_table_csv(labelled), f"表格：{name}", "csv"),
         file_name=file_name,
         mime="text/csv",
         key=key,
         icon=":material/download:",
         on_click="ignore",
     )
+    if xlsx_column is not None:
+        xlsx_column.download_button(
+            label.replace("CSV", "Excel"),
+            data=lambda: _logged_bytes(lambda: encode_table_xlsx(labelled, sheet=name[:31]), f"表格：{name}", "xlsx"),
+            file_name=f"{name}.xlsx",
+            mime=TABLE_FORMATS["xlsx"],
+            key=f"{key}-xlsx",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+
+
+def _logged_bytes(make: Callable[[], bytes], what: str, fmt: str) -> bytes:
+    data = make()
+    log_export(what, fmt, bytes=len(data))
+    return data
 
 
 def render_reconciliation(rec: Reconciliation) -> None:
@@ -94,7 +118,7 @@ def render_reconciliation(rec: Reconciliation) -> None:
 
 def render_batch_heading(rec: Reconciliation) -> None:
     batch = "" if rec.batch_id is None else f"批次 #{rec.batch_id} · "
-    st.markdown(f"**{batch}{rec.file}**（{kind_label(rec.kind)}）")
+    st.markdown(f"**{batch}{rec.file}**（{kind_label(rec.kind)}）")  # a file name holds no "/": no outside URL
 
 
 def render_quarantine(rows: pl.DataFrame, *, file_name: str, key: str) -> None:
@@ -105,7 +129,7 @@ def render_quarantine(rows: pl.DataFrame, *, file_name: str, key: str) -> None:
     st.caption(f"共 {format_count(rows.height)} 条隔离记录（一行违反多条规则时各记一条）。")
     render_table(rows, key=f"{key}-table")
     stem = PurePath(file_name).stem or "import"
-    render_csv_download(rows, f"{stem}_隔离行.csv", "下载隔离行（CSV）", key=f"{key}-download")
+    render_csv_download(rows, f"{stem}_隔离行.csv", "下载隔离行（CSV）", key=f"{key}-download", xlsx=False)
 
 
 def render_quarantine_by_rule(by_rule: pl.DataFrame, *, key: str) -> None:
@@ -241,7 +265,7 @@ def render_preview(preview: Preview) -> None:
         st.error(preview.message, icon=":material/block:")
         if preview.sample.width > 1:
             headers = "、".join(c for c in preview.sample.columns if c != "行号")
-            st.caption(f"文件中的表头：{headers}")
+            st.caption(f"文件中的表头：{escape_markdown(headers)}")
         return
     st.caption(uploads.describe_format(preview))
     figures = (
@@ -255,7 +279,7 @@ def render_preview(preview: Preview) -> None:
     st.markdown("**字段映射**（文件表头 → 标准中文表头）")
     render_table(uploads.build_mapping_table(preview), key="import-mapping")
     if preview.unmapped:
-        st.warning(f"以下列不在导入模板中，将被忽略：{'、'.join(preview.unmapped)}", icon=":material/visibility_off:")
+        st.warning(f"以下列不在导入模板中，将被忽略：{escape_markdown('、'.join(preview.unmapped))}", icon=":material/visibility_off:")
     else:
         st.caption("文件中的每一列都有对应字段，没有被忽略的列。")
 
@@ -319,8 +343,11 @@ def render_kpi_row(cards: list[KpiCard]) -> None:
 def render_chart_with_table(figure: Any, table: pl.DataFrame, *, key: str, lang: str = "zh") -> None:
     """A chart and, under it, the same numbers as a table (folded, so the charts stay on screen)."""
     st.plotly_chart(figure, key=f"{key}-chart", config={"displaylogo": False, "locale": lang})
+    name = figure_title(figure, key)
+    render_chart_downloads(figure, name=name, key=f"{key}-chart")
     with st.expander(text("table", lang), icon=":material/table:"):
         st.dataframe(table, hide_index=True, key=f"{key}-table")
+        render_table_downloads(table, name=name, key=f"{key}-table")
 
 
 def render_period_line(lines: list[str]) -> None:

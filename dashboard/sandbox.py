@@ -231,11 +231,12 @@ def _check_table_function(function: dict[str, Any]) -> None:
 class Sandbox:
     """An in-memory DuckDB over one warehouse version, locked down. Not thread-safe: one per thread."""
 
-    def __init__(self, version_file: Path) -> None:
+    def __init__(self, version_file: Path, provinces: tuple[str, ...] = ()) -> None:
         self.version_file = version_file
+        self.provinces = tuple(provinces)  # a region-bound user's provinces (empty = all)
         self._con = duckdb.connect(":memory:")
         try:
-            self.relations = _lock_down(self._con, version_file)
+            self.relations = _lock_down(self._con, version_file, self.provinces)
         except BaseException:
             self._con.close()
             raise
@@ -288,7 +289,7 @@ class Sandbox:
         return SandboxResult(frame=frame, truncated=truncated, elapsed_seconds=time.perf_counter() - started)
 
 
-def _lock_down(con: duckdb.DuckDBPyConnection, version_file: Path) -> list[str]:
+def _lock_down(con: duckdb.DuckDBPyConnection, version_file: Path, provinces: tuple[str, ...] = ()) -> list[str]:
     for statement in (
         "SET temp_directory = ''",  # no spilling: the sandbox never writes a file
         f"SET memory_limit = '{_memory_limit()}'",
@@ -321,13 +322,43 @@ def _lock_down(con: duckdb.DuckDBPyConnection, version_file: Path) -> list[str]:
             if "complainant_key" in columns
             else ""
         )
-        con.execute(f'CREATE VIEW "{name}" AS SELECT *{masked} FROM {alias}.main."{name}"')
+        where = _region_condition(name, columns, alias, provinces)
+        if where is None:
+            continue  # no region to restrict by: a region-bound user does not get it
+        con.execute(f'CREATE VIEW "{name}" AS SELECT *{masked} FROM {alias}.main."{name}"{where}')
+    names = sorted(_views(con))
     if "fct_complaint" in names and "dim_product" in names:
         _create_risk_view(con)
         names.append("v_case_risk")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return names
+
+
+def _views(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {name for (name,) in con.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+
+
+# Dimensions that hold no case data: safe to show a region-bound user whole.
+_REGION_FREE_DIMENSIONS = ("dim_product", "dim_issue", "dim_channel", "dim_department", "dim_date", "dim_month")
+
+
+def _region_condition(name: str, columns: set[str], alias: str, provinces: tuple[str, ...]) -> str | None:
+    """The WHERE that keeps a bound user's provinces in view `name`; "" when unbound; None = leave it out.
+
+    Rows are kept by region_key (through dim_region) or by a province column; a relation with
+    neither (batches, quarantine, national aggregates) is not exposed to a bound user at all.
+    """
+    if not provinces:
+        return ""
+    listed = ", ".join(_literal(p) for p in provinces)
+    if "region_key" in columns:
+        return f" WHERE region_key IN (SELECT region_key FROM {alias}.main.dim_region WHERE province IN ({listed}))"
+    if "province" in columns:
+        return f" WHERE province IN ({listed})"
+    if name in _REGION_FREE_DIMENSIONS:
+        return ""
+    return None
 
 
 def _create_risk_view(con: duckdb.DuckDBPyConnection) -> None:
@@ -386,12 +417,13 @@ def _first_line(error: BaseException) -> str:
 
 
 @contextmanager
-def open_sandbox(db: str | Path | None = None) -> Iterator[Sandbox]:
-    """A sandbox over the warehouse currently served at `db` (COCKPIT_DB / settings by default)."""
+def open_sandbox(db: str | Path | None = None, provinces: tuple[str, ...] = ()) -> Iterator[Sandbox]:
+    """A sandbox over the warehouse currently served at `db` (COCKPIT_DB / settings by default);
+    with `provinces`, every view holds only those provinces' rows (a region-bound user)."""
     current = store.current_version(db)
     if current is None:
         raise SandboxError("failed", "还没有数据仓库：请先运行 `python -m warehouse demo` 或导入数据。")
-    sandbox = Sandbox(current)
+    sandbox = Sandbox(current, provinces)
     try:
         yield sandbox
     finally:

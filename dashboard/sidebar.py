@@ -18,6 +18,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import components, data
+from dashboard.auth import gate
 from dashboard.filters import LIST_FILTERS, Filters
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, comparison_label, preset_label, text
 from dashboard.kpi_source import FilterOptions
@@ -214,7 +215,7 @@ def render_filters(version: str) -> Filters:
     """The global filter sidebar of every analysis page; returns the filters in force."""
     components.require_router()
     lang = current_language()
-    options = data.load_filter_options(version)
+    options = gate.bound_options(data.load_filter_options(version))
     coverage = data.load_coverage(version)
     as_of = None if coverage is None else coverage[1]
     url = read_url_filters()
@@ -241,7 +242,7 @@ def render_filters(version: str) -> Filters:
         st.caption(text("copy_link_hint", lang))
     filters = read_widgets(url.issues)
     write_url_filters(filters)
-    return filters
+    return gate.enforce_filters(filters)  # the role's page check, region binding, audit
 
 
 def _render_widgets(options: FilterOptions, lang: str) -> None:

@@ -87,14 +87,27 @@ STAGE_SCHEMA: dict[str, pl.DataType] = {
 
 
 def read_stages(
-    con: duckdb.DuckDBPyConnection, as_of: datetime, stages: list[str], departments: tuple[str, ...] = ()
+    con: duckdb.DuckDBPyConnection,
+    as_of: datetime,
+    stages: list[str],
+    departments: tuple[str, ...] = (),
+    provinces: tuple[str, ...] = (),
 ) -> pl.DataFrame:
-    """Stage rows started by `as_of` (a finish after it reads as unfinished), with the case's department."""
+    """Stage rows started by `as_of` (a finish after it reads as unfinished), with the case's department.
+
+    `provinces` is a user's region binding: only stages of cases in those provinces count.
+    """
     params: dict[str, object] = {"as_of": as_of, "stages": stages}
     where = ""
     if departments:
         params["departments"] = list(departments)
         where = "AND list_contains($departments, d.department)"
+    if provinces:
+        params["provinces"] = list(provinces)
+        where += """
+            AND EXISTS (SELECT 1 FROM fct_complaint AS f JOIN dim_region AS r USING (region_key)
+                        WHERE f.source_system = s.source_system AND f.case_id = s.case_id
+                          AND list_contains($provinces, r.province))"""
     sql = f"""
         SELECT s.source_system, s.case_id, s.stage, s.stage_order::BIGINT AS stage_order, s.started_at,
             CASE WHEN s.finished_at <= $as_of THEN s.finished_at END AS finished_at, d.department
@@ -273,7 +286,10 @@ class CardReport:
 
 
 def compute_cards(
-    con: duckdb.DuckDBPyConnection, as_of: datetime | None, departments: tuple[str, ...] = ()
+    con: duckdb.DuckDBPyConnection,
+    as_of: datetime | None,
+    departments: tuple[str, ...] = (),
+    provinces: tuple[str, ...] = (),
 ) -> CardReport:
     """Stage summary, cards per department × quarter, grey list and yellow stages as of `as_of`."""
     rules = read_stage_rules()
@@ -287,7 +303,7 @@ def compute_cards(
             assign_cards(empty),
         )
     wanted = sorted({r.stage for r in rules} | {r.anchor for r in rules if r.anchor})
-    judged = judge_stages(read_stages(con, as_of, wanted, departments), rules, as_of)
+    judged = judge_stages(read_stages(con, as_of, wanted, departments, provinces), rules, as_of)
     carded = assign_cards(judged)
     cards = summarise_cards(carded)
     yellow = carded.filter(pl.col("is_yellow")).sort("due_at", descending=True)

@@ -5,8 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import alerts_data, alerts_view, components, data, sidebar
+from dashboard.auth.gate import require_page
 from dashboard.charts import alerts as alert_charts
+from dashboard.export.buttons import render_table_downloads
+from dashboard.safe_text import escape_markdown
 
+require_page(__file__)
 components.require_router()
 st.title("预警")
 version = data.warehouse_version()
@@ -44,8 +48,9 @@ st.caption(
 if not high:
     st.success("没有达到高频投诉条件的产品与问题。", icon=":material/check_circle:")
 else:
+    high_table = alerts_view.build_high_frequency_table(payload)
     st.dataframe(
-        alerts_view.build_high_frequency_table(payload),
+        high_table,
         hide_index=True,
         key="alerts-high-table",
         column_config={
@@ -54,9 +59,10 @@ else:
             "预警线": st.column_config.NumberColumn(format="%.1f"),
         },
     )
+    render_table_downloads(high_table, name="高频投诉预警", key="alerts-high-table")
     for index, (alert, column) in enumerate(zip(high, st.columns(2) * len(high), strict=False)):
         with column, st.container(border=True):
-            st.markdown(f"**{alert['product']} · {alert['issue']}**")
+            st.markdown(f"**{escape_markdown(alert['product'])} · {escape_markdown(alert['issue'])}**")
             st.caption(alerts_view.describe_high_frequency(alert, thresholds))
             st.plotly_chart(alert_charts.build_high_frequency_chart(result["pair_history"], alert),
                             key=f"alerts-high-{index}", config={"displaylogo": False})
@@ -69,8 +75,9 @@ st.caption(
 if not surges:
     st.success("最近几个完整周没有省份出现激增。", icon=":material/check_circle:")
 else:
+    surge_table = alerts_view.build_surge_table(payload)
     st.dataframe(
-        alerts_view.build_surge_table(payload),
+        surge_table,
         hide_index=True,
         key="alerts-surge-table",
         column_config={
@@ -80,9 +87,10 @@ else:
             "预警线": st.column_config.NumberColumn(format="%.1f"),
         },
     )
+    render_table_downloads(surge_table, name="区域激增预警", key="alerts-surge-table")
     for index, (alert, column) in enumerate(zip(surges, st.columns(2) * len(surges), strict=False)):
         with column, st.container(border=True):
-            st.markdown(f"**{alert['province']}**")
+            st.markdown(f"**{escape_markdown(alert['province'])}**")
             st.caption(alerts_view.describe_surge(alert, thresholds))
             st.plotly_chart(alert_charts.build_surge_chart(result["province_history"], alert),
                             key=f"alerts-surge-{index}", config={"displaylogo": False})

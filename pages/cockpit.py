@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import cockpit_view, components, data, sidebar
+from dashboard.auth.gate import require_page
 from dashboard.charts import kpi_cards, mix
 from dashboard.i18n import dimension_label, text
 
+require_page(__file__)
 components.require_router()
 components.apply_compact_style()
 version = data.warehouse_version()

@@ -8,9 +8,12 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import components
+from dashboard.auth import session
+from dashboard.auth.gate import require_page
 from dashboard.i18n import kind_label, profile_label
 from dashboard.uploads import ACCEPTED_TYPES, KIND_CHOICES, list_profiles
 
+require_page(__file__)
 st.title("数据导入")
 st.caption(
     "上传投诉案件、客户基数或办理环节的导出文件（CSV / Excel / Parquet，UTF-8 或 GB18030）。"
@@ -39,5 +42,6 @@ preview = components.hold_preview(uploaded, path, kind, profile)
 st.subheader("预览")
 components.render_preview(preview)
 if preview.ok and st.button("确认导入", type="primary", key="import-confirm", icon=":material/upload:"):
-    components.import_upload(uploaded, path, kind, profile)
+    loaded = components.import_upload(uploaded, path, kind, profile)
+    session.record("load", "data_import", {"file": uploaded.name, **loaded.to_json()})
     st.rerun()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import components, data
+from dashboard.auth.gate import require_page
 from dashboard.reconciliation import build_from_batch_row
 from dashboard.warehouse_views import describe_batches, find_batch
 
+require_page(__file__)
 st.title("数据质量")
 version = data.warehouse_version()
 rejected = data.load_rejected_loads()

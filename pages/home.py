@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import components, data
+from dashboard.auth.gate import require_page
 
+require_page(__file__)
 st.title("数据概况")
 version = data.warehouse_version()
 if version is None:

@@ -6,11 +6,14 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import components, data, drill, risk_data, sidebar
+from dashboard.auth.gate import require_page
 from dashboard.case_list import SORT_LABELS, format_case_table
 from dashboard.charts import mix, pareto
+from dashboard.export.buttons import render_chart_downloads, render_table_downloads
 from dashboard.formatting import format_count
 from dashboard.products_view import PARETO_CUT, pivot_matrix
 
+require_page(__file__)
 DRILL_KEY = "pi-drill"
 ANY = "（全部）"
 
@@ -43,25 +46,33 @@ def remember_click(chart_key: str, dimension: str, axis: str) -> None:
 st.markdown(f"**{view.pareto.summary()}**")
 pareto_col, channel_col = st.columns([3, 2], gap="medium")
 with pareto_col:
+    pareto_figure = pareto.build_pareto_figure(view.pareto.issues, PARETO_CUT)
     st.plotly_chart(
-        pareto.build_pareto_figure(view.pareto.issues, PARETO_CUT),
+        pareto_figure,
         key="pi-pareto",
         on_select=lambda: remember_click("pi-pareto", "issue", "x"),
         selection_mode="points",
         config={"displaylogo": False},
     )
+    render_chart_downloads(pareto_figure, name="问题类型帕累托", key="pi-pareto")
     with st.expander("数据表", icon=":material/table:"):
-        st.dataframe(pareto.format_pareto_table(view.pareto.issues), hide_index=True, key="pi-pareto-table")
+        pareto_table = pareto.format_pareto_table(view.pareto.issues)
+        st.dataframe(pareto_table, hide_index=True, key="pi-pareto-table")
+        render_table_downloads(pareto_table, name="问题类型帕累托", key="pi-pareto-table")
 with channel_col:
+    channel_figure = mix.build_mix_bar(view.channels, "渠道结构", height=380)
     st.plotly_chart(
-        mix.build_mix_bar(view.channels, "渠道结构", height=380),
+        channel_figure,
         key="pi-channels",
         on_select=lambda: remember_click("pi-channels", "channel", "y"),
         selection_mode="points",
         config={"displaylogo": False},
     )
+    render_chart_downloads(channel_figure, name="渠道结构", key="pi-channels")
     with st.expander("数据表", icon=":material/table:"):
-        st.dataframe(mix.build_mix_table(view.channels, "渠道"), hide_index=True, key="pi-channel-table")
+        channel_table = mix.build_mix_table(view.channels, "渠道")
+        st.dataframe(channel_table, hide_index=True, key="pi-channel-table")
+        render_table_downloads(channel_table, name="渠道结构", key="pi-channel-table")
 st.caption("点击柱形可查看其背后的案件（下方案件清单）。")
 
 if not view.matrix.is_empty():

@@ -12,10 +12,14 @@ import streamlit as st
 
 from dashboard import components, data
 from dashboard import queries as registry
+from dashboard.auth import session
+from dashboard.auth.access import bound_provinces
+from dashboard.auth.gate import require_page
 from dashboard.charts.query_chart import build_query_chart
 from dashboard.sandbox import Sandbox, SandboxError, SandboxResult, open_sandbox, row_cap_default, time_limit_default
 from dashboard.table_export import encode_csv, encode_xlsx
 
+require_page(__file__)
 EXAMPLE_SQL = "SELECT channel, count(*) AS n_complaints\nFROM v_complaint\nGROUP BY channel\nORDER BY n_complaints DESC"
 
 
@@ -58,7 +62,8 @@ def render_result(result: SandboxResult, file_stem: str, key: str) -> None:
         mime="text/csv",
         key=f"{key}-csv",
         icon=":material/download:",
-        on_click="ignore",
+        on_click=session.record,
+        args=("export", "query_explorer", {"file": f"{file_stem}.csv", "rows": result.frame.height}),
     )
     xlsx_col.download_button(
         "下载 Excel",
@@ -67,7 +72,8 @@ def render_result(result: SandboxResult, file_stem: str, key: str) -> None:
         key=f"{key}-xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
-        on_click="ignore",
+        on_click=session.record,
+        args=("export", "query_explorer", {"file": f"{file_stem}.xlsx", "rows": result.frame.height}),
     )
 
 
@@ -102,6 +108,10 @@ def render_query_library(sandbox: Sandbox) -> None:
                     param, defaults[param.name], sandbox, key=f"qx-{query.name}-{param.name}"
                 )
         st.form_submit_button("运行查询", type="primary")
+    ran = (query.name, repr(values))
+    if st.session_state.get("qx-audited") != ran:  # each run of new parameters, not every rerun
+        st.session_state["qx-audited"] = ran
+        session.record("query", "query_explorer", {"query": query.name, "params": values})
     try:
         result = registry.run_query(query, values, sandbox)
     except (SandboxError, registry.QueryFileError) as error:
@@ -128,6 +138,7 @@ def render_sql_box(sandbox: Sandbox) -> None:
         submitted = st.form_submit_button("运行", type="primary")
     if not submitted:
         return
+    session.record("sql", "query_explorer", {"sql": statement, "provinces": list(sandbox.provinces)})
     try:
         result = sandbox.run(statement)
     except SandboxError as error:
@@ -142,7 +153,7 @@ if version is None:
     components.render_missing_warehouse()
     st.stop()
 
-with open_sandbox(version) as sandbox:
+with open_sandbox(version, provinces=bound_provinces()) as sandbox:
     library_tab, sql_tab = st.tabs(["查询库", "SQL 查询框"])
     with library_tab:
         render_query_library(sandbox)

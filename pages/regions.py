@@ -13,7 +13,9 @@ import streamlit as st
 from streamlit_echarts import Map, st_echarts
 
 from dashboard import components, data, geo, regions_data, sidebar
+from dashboard.auth.gate import require_page
 from dashboard.charts import heatmaps, maps, rankings, region_groups
+from dashboard.export.buttons import figure_title, render_chart_downloads, render_table_downloads
 from dashboard.filters import Filters
 from dashboard.periods import month_key
 from dashboard.regions_view import (
@@ -24,7 +26,9 @@ from dashboard.regions_view import (
     level_of,
     trend_periods,
 )
+from dashboard.safe_text import escape_markdown
 
+require_page(__file__)
 DRILL = "regions_province"  # the province whose cities are shown (None: all of China)
 FILTER_PROVINCE = "regions_filter_province"  # the single province of the filters when DRILL was last set
 RANKING_ROUND = "regions_ranking_round"  # bumped after a ranking click so the table forgets its selection
@@ -59,7 +63,7 @@ if DRILL not in st.session_state or st.session_state.get(FILTER_PROVINCE) != sin
     st.session_state[FILTER_PROVINCE] = single
 province: str | None = st.session_state[DRILL]
 
-st.caption(f"期间：{period.label()}" + "".join(f"　{line}" for line in filters.describe()))
+st.caption(f"期间：{period.label()}" + "".join(f"　{escape_markdown(line)}" for line in filters.describe()))
 st.markdown(f"当前范围：**{province or '全国'}**")
 
 metric_id = st.segmented_control(
@@ -115,6 +119,7 @@ with map_col:
             height="600px",
             key=f"regions-map-{chart.map_name}",
         )
+        render_chart_downloads(chart, name=figure_title(chart, "区域地图"), key=f"regions-map-{chart.map_name}")
         clicked = getattr(event, "chart_event", None) if event is not None else None
         if province is None and clicked:
             target = geo.map_name_to_province(str(clicked))
@@ -138,6 +143,7 @@ with rank_col:
         column_config=rankings.ranking_columns(metric.label, metric.unit),
         key=f"regions-ranking-{round_no}",
     )
+    render_table_downloads(table, name=f"{'省份' if province is None else '城市'}排名_{metric.label}", key="regions-ranking")
     rows = picked.selection.rows if picked is not None else []
     if rows:
         region = table[rankings.REGION][rows[0]]

@@ -5,9 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import alerts_data, components, data, sidebar, sla_view
+from dashboard.auth.access import bound_provinces
+from dashboard.auth.gate import require_page
 from dashboard.charts import sla as sla_charts
+from dashboard.safe_text import escape_markdown
 from dashboard.sla import horizon_days
 
+require_page(__file__)
 components.require_router()
 st.title("时效与红黄牌")
 version = data.warehouse_version()
@@ -28,7 +32,7 @@ day = st.date_input("判断日期", value=latest.date(), key="sla-as-of",
                     help="默认为数据中最新的时间；改为更早的日期可回看当时的超期情况和红黄牌。")
 as_of = alerts_data.load_as_of(version, None if day == latest.date() else day)
 horizon = horizon_days()
-st.caption(f"数据截至 {as_of:%Y-%m-%d %H:%M}。" + "".join(f"　{line}" for line in filters.describe()))
+st.caption(f"数据截至 {as_of:%Y-%m-%d %H:%M}。" + "".join(f"　{escape_markdown(line)}" for line in filters.describe()))
 
 # ---- the overdue list -------------------------------------------------------------------------
 st.subheader("超期与临期案件", anchor="overdue")
@@ -71,7 +75,7 @@ st.dataframe(deadline, hide_index=True, key="sla-deadline",
              column_config={"按期办结率": st.column_config.NumberColumn(format="percent")})
 
 # ---- stage clocks and cards --------------------------------------------------------------------
-cards = alerts_data.load_cards(version, as_of, filters.departments)
+cards = alerts_data.load_cards(version, as_of, filters.departments, bound_provinces())
 st.subheader("环节时效", anchor="stages")
 if cards.stages["judged"].sum() == 0:
     st.info("还没有可判定的办理环节：请导入办理环节（流程事件）数据。", icon=":material/info:")
@@ -88,7 +92,7 @@ else:
     if grey.is_empty():
         st.success("灰名单：没有连续两个季度出现红牌的部门。", icon=":material/check_circle:")
     else:
-        st.error(f"灰名单：{'、'.join(grey['处理部门'].to_list())} 连续两个季度出现红牌。", icon=":material/block:")
+        st.error(f"灰名单：{escape_markdown('、'.join(grey['处理部门'].to_list()))} 连续两个季度出现红牌。", icon=":material/block:")
         st.dataframe(grey, hide_index=True, key="sla-grey")
     components.render_chart_with_table(
         sla_charts.build_cards_chart(cards.cards), sla_view.build_cards_table(cards), key="sla-cards"

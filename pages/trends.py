@@ -6,10 +6,12 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import components, data, sidebar, trends_view
+from dashboard.auth.gate import require_page
 from dashboard.charts import trends
 from dashboard.i18n import dimension_label, metric_name, text
 from dashboard.metrics import get_metric
 
+require_page(__file__)
 components.require_router()
 components.apply_compact_style()
 version = data.warehouse_version()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import components, data, risk_data, sidebar, watchlist
+from dashboard.auth.gate import require_page
 from dashboard.charts.timeline import build_timeline_figure
 from dashboard.formatting import format_count
 
+require_page(__file__)
 components.require_router()
 components.apply_compact_style()
 version = data.warehouse_version()

@@ -15,6 +15,11 @@ def isolated_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     db = tmp_path / "wh" / "cockpit.duckdb"
     monkeypatch.setenv("COCKPIT_DB", str(db))
     monkeypatch.setenv("COCKPIT_SALT_FILE", str(tmp_path / "salt"))
+    # Login is off for tests unless one opts in (tests/auth_support.py); production mode refuses this.
+    monkeypatch.setenv("COCKPIT_MODE", "demo")
+    monkeypatch.setenv("COCKPIT_AUTH", "off")
+    monkeypatch.delenv("COCKPIT_USERS", raising=False)
+    monkeypatch.delenv("COCKPIT_AUDIT", raising=False)
     return db
 
 

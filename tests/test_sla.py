@@ -208,3 +208,17 @@ def test_overdue_list_matches_a_computation_from_the_rows(sla_db: Path) -> None:
     assert shown["客户"].to_list() == ["王**"] * len(expected)
     assert all(len(v) == 8 for v in shown["客户ID（摘要）"].to_list())
     assert shown["处理部门"].unique().to_list() == ["己部"]
+
+
+def test_region_bound_cards_count_only_the_cases_of_that_region(sla_db: Path) -> None:
+    region_sql = "SELECT f.case_id, r.province FROM fct_complaint AS f JOIN dim_region AS r USING (region_key)"
+    with store.open_reader(sla_db) as con:
+        case_province = dict(con.sql(region_sql).fetchall())
+        everything = sla.compute_cards(con, AS_OF)
+        provinces = sorted(set(case_province.values()))
+        bound = {p: sla.compute_cards(con, AS_OF, provinces=(p,)) for p in provinces}
+    assert len(provinces) > 1 and everything.yellow_stages.height > 0
+    for province, report in bound.items():
+        assert {case_province[c] for c in report.yellow_stages["case_id"].to_list()} <= {province}
+    # The yellow stages of the bound views partition the unbound one.
+    assert sum(report.yellow_stages.height for report in bound.values()) == everything.yellow_stages.height

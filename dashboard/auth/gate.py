@@ -1,0 +1,180 @@
+"""What the router and the pages call: the login page, the refusal, the banner, page-view audit.
+
+The router (streamlit_app.py) runs `check_startup()`, `refresh()` and, once st.navigation has
+picked a page, `admit(page_id)` before page.run(). Every page also starts with
+`require_page(__file__)`: a first request on a freshly started server can run a page of
+pages/ without the router (Streamlit's legacy multipage mode), and the page then refuses
+itself. The filter sidebar (dashboard/sidebar.py) passes its filters through `enforce_filters`
+so a region-bound user's provinces are forced and the view is audited with its filters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from dashboard.auth import access, mode, session
+from dashboard.auth.users import User, UsersFileError
+from dashboard.filters import Filters
+from dashboard.kpi_source import FilterOptions
+
+K_PAGE = "auth.page"
+K_LAST_VIEW = "auth.last_view"
+K_VIEWED_RUN = "auth.viewed_run"
+LOGIN_URL_PATH = "login"
+
+
+def auth_enabled() -> bool:
+    return not mode.auth_disabled()
+
+
+def check_startup() -> None:
+    """Refuse to serve (production without users or OIDC, demo off loopback, auth off in production)."""
+    problem = mode.startup_problem(st.get_option("server.address"))
+    if problem:
+        st.error(f"驾驶舱未启动：{problem}", icon=":material/block:")
+        st.stop()
+    if auth_enabled() and mode.current_mode() == mode.DEMO and mode.configured_users_file() is None:
+        mode.ensure_demo_admin(mode.demo_users_file())  # prints the password to the console, once
+
+
+def refresh() -> User | None:
+    """The signed-in user of this run (after expiry and role refresh)."""
+    try:
+        return session.refresh_session()
+    except UsersFileError as error:
+        st.error(str(error), icon=":material/error:")
+        st.stop()
+
+
+def render_banner() -> None:
+    if auth_enabled() and mode.current_mode() == mode.DEMO:
+        st.warning("演示模式：仅限本机访问，使用演示数据与本机管理员账号，不可用于生产。", icon=":material/science:")
+
+
+def render_login() -> None:
+    """The only page an anonymous visitor sees, whatever URL was typed."""
+    st.title("投诉信访治理驾驶舱 · 登录")
+    render_banner()
+    notice = st.session_state.pop(session.K_NOTICE, None)
+    if notice:
+        st.warning(notice)
+    if mode.oidc_configured():
+        if st.button("使用统一身份认证（SSO）登录", type="primary", key="auth-oidc"):
+            st.login()
+        st.caption("或使用本地账号：")
+    with st.form("auth-login"):
+        username = st.text_input("用户名", key="auth-username")
+        password = st.text_input("密码", type="password", key="auth-password")
+        submitted = st.form_submit_button("登录", type="primary")
+    if mode.current_mode() == mode.DEMO and mode.configured_users_file() is None:
+        st.caption(f"演示模式：管理员账号 {mode.DEMO_ADMIN}，密码在启动服务器的控制台中显示一次。")
+    if submitted:
+        try:
+            user = session.sign_in(username, password)
+        except UsersFileError as error:
+            st.error(str(error))
+            return
+        if user is None:
+            st.error("用户名或密码不正确。")
+            return
+        st.rerun()
+
+
+def render_user_box(user: User) -> None:
+    """Sidebar: who is signed in, their scope, and the logout button."""
+    if not auth_enabled():
+        return
+    scope = "、".join(user.provinces) if user.provinces else "全部地区"
+    st.caption(f"当前用户：{user.label()} · {user.role} · 数据范围：{scope}")
+    if st.button("退出登录", icon=":material/logout:", key="auth-logout", width="stretch"):
+        session.sign_out()
+        st.rerun()
+
+
+def render_refusal(page: str) -> None:
+    st.error(f"您的角色无权打开此页面（{page}）。如需访问，请联系管理员。", icon=":material/block:")
+
+
+def admit(page: str) -> bool:
+    """Whether the signed-in user may run `page`; a refusal is shown and audited otherwise."""
+    st.session_state[K_PAGE] = page
+    st.session_state[K_VIEWED_RUN] = False
+    user = session.current_user()
+    if user is None:
+        return False
+    if not access.user_can_open(user, page):
+        render_refusal(page)
+        session.record("access_denied", page)
+        return False
+    return True
+
+
+def require_page(path: str) -> None:
+    """First line of every page: signed in and allowed, else stop.
+
+    It holds even when the page runs without the router. A visitor it stops is first handed to the
+    router (Streamlit's legacy pages/ mode on a fresh server), so the login and the menu are the
+    router's; an admitted user is not rerun, which would drop the click that started this run.
+    """
+    from dashboard import components
+
+    page = access.page_id(path)
+    user = session.current_user()
+    if user is None or not access.user_can_open(user, page):
+        components.require_router()
+    if user is None:
+        render_login()
+        st.stop()
+    if not access.user_can_open(user, page):
+        render_refusal(page)
+        session.record("access_denied", page)
+        st.stop()
+
+
+def enforce_filters(filters: Filters) -> Filters:
+    """The sidebar's filters as this user may run them; the view is audited with them."""
+    user = session.current_user()
+    if user is None:
+        st.stop()
+    page = st.session_state.get(K_PAGE, "")
+    if page and not access.user_can_open(user, page):
+        render_refusal(page)
+        st.stop()
+    dropped = access.outside_binding(filters, user.provinces)
+    if dropped:
+        st.warning(f"您的数据范围限于 {'、'.join(user.provinces)}，已忽略：{'、'.join(dropped)}。")
+    bound = access.bind_filters(filters, user.provinces)
+    log_view(page, bound)
+    return bound
+
+
+def bound_options(options: FilterOptions) -> FilterOptions:
+    """Offer a region-bound user only their provinces (and those provinces' cities) in the sidebar."""
+    user = session.current_user()
+    if user is None or not user.provinces:
+        return options
+    cities = {p: c for p, c in options.cities_by_province.items() if p in user.provinces}
+    return replace(options, cities_by_province=cities)
+
+
+def log_view(page: str, filters: Filters | None) -> None:
+    """One page_view entry each time the page or its filters change (not on every rerun)."""
+    st.session_state[K_VIEWED_RUN] = True
+    if not auth_enabled():
+        return
+    key = (page, filters)
+    if st.session_state.get(K_LAST_VIEW) == key:
+        return
+    st.session_state[K_LAST_VIEW] = key
+    detail: dict[str, object] = {}
+    if filters is not None:
+        detail = {"filters": filters.to_query_params(), "description": filters.describe()}
+    session.record("page_view", page, detail)
+
+
+def log_view_if_unlogged(page: str) -> None:
+    """After a page without the filter sidebar ran: its view, once."""
+    if not st.session_state.get(K_VIEWED_RUN):
+        log_view(page, None)
