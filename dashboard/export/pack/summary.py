@@ -128,7 +128,7 @@ def build_summary(content: PackContent) -> list[str]:
         worst = by_department.row(0, named=True)
         sentence = f"时限管理方面，本期共出示黄牌{format_count(yellow)}张、红牌{format_count(red)}张"
         if worst["red"] or worst["yellow"]:
-            sentence += f"，{worst['department']}最多（黄牌{worst['yellow']}张、红牌{worst['red']}张）"
+            sentence += f"，{worst['department']}最多（黄牌{format_count(worst['yellow'])}张、红牌{format_count(worst['red'])}张）"
         paragraphs.append(sentence + "。")
 
     people = "、".join(f"{WATCH_LABELS[level]}{format_count(n)}人" for level, n in content.watch_counts.items())
