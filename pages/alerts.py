@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import alerts_data, alerts_view, components, data, sidebar
+from dashboard import alerts_data, alerts_view, components, sidebar
 from dashboard.auth.gate import require_page
 from dashboard.charts import alerts as alert_charts
 from dashboard.export.buttons import render_table_downloads
@@ -13,13 +13,7 @@ from dashboard.safe_text import escape_markdown
 require_page(__file__)
 components.require_router()
 st.title("预警")
-version = data.warehouse_version()
-if version is None:
-    components.render_missing_warehouse()
-    st.stop()
-if data.load_summary(version).is_empty:
-    components.render_empty_warehouse()
-    st.stop()
+version = components.require_loaded_warehouse()
 
 filters = sidebar.render_filters(version)
 latest = alerts_data.load_as_of(version)

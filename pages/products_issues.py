@@ -19,14 +19,8 @@ ANY = "（全部）"
 
 components.require_router()
 components.apply_compact_style()
-version = data.warehouse_version()
 st.title("产品与问题")
-if version is None:
-    components.render_missing_warehouse()
-    st.stop()
-if data.load_summary(version).is_empty:
-    components.render_empty_warehouse()
-    st.stop()
+version = components.require_loaded_warehouse()
 
 filters = sidebar.render_filters(version)
 view = risk_data.load_products_page(version, filters)

@@ -12,7 +12,7 @@ from dataclasses import replace
 import streamlit as st
 from streamlit_echarts import Map, st_echarts
 
-from dashboard import components, data, geo, regions_data, sidebar
+from dashboard import components, geo, regions_data, sidebar
 from dashboard.auth.gate import require_page
 from dashboard.charts import heatmaps, maps, rankings, region_groups
 from dashboard.export.buttons import figure_title, render_chart_downloads, render_table_downloads
@@ -35,13 +35,7 @@ RANKING_ROUND = "regions_ranking_round"  # bumped after a ranking click so the t
 CLICK_EVENT = {"click": "function(params) { return params.name; }"}
 
 st.title("区域分析")
-version = data.warehouse_version()
-if version is None:
-    components.render_missing_warehouse()
-    st.stop()
-if data.load_summary(version).is_empty:
-    components.render_empty_warehouse()
-    st.stop()
+version = components.require_loaded_warehouse()
 
 filters = sidebar.render_filters(version)
 period = regions_data.load_period(version, filters)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import components, data, risk_data, sidebar
+from dashboard import components, risk_data, sidebar
 from dashboard.auth.gate import require_page
 from dashboard.case_list import SORT_LABELS, format_case_table
 from dashboard.charts import risk as risk_charts
@@ -16,14 +16,8 @@ from dashboard.risk_view import BREAKDOWN_LABELS, describe_levels, describe_poin
 require_page(__file__)
 components.require_router()
 components.apply_compact_style()
-version = data.warehouse_version()
 st.title("风险雷达")
-if version is None:
-    components.render_missing_warehouse()
-    st.stop()
-if data.load_summary(version).is_empty:
-    components.render_empty_warehouse()
-    st.stop()
+version = components.require_loaded_warehouse()
 
 filters = sidebar.render_filters(version)
 view = risk_data.load_risk_page(version, filters)

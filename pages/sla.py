@@ -14,13 +14,7 @@ from dashboard.sla import horizon_days
 require_page(__file__)
 components.require_router()
 st.title("时效与红黄牌")
-version = data.warehouse_version()
-if version is None:
-    components.render_missing_warehouse()
-    st.stop()
-if data.load_summary(version).is_empty:
-    components.render_empty_warehouse()
-    st.stop()
+version = components.require_loaded_warehouse()
 
 filters = sidebar.render_filters(version)
 latest = alerts_data.load_as_of(version)

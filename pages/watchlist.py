@@ -12,14 +12,8 @@ from dashboard.formatting import format_count
 require_page(__file__)
 components.require_router()
 components.apply_compact_style()
-version = data.warehouse_version()
 st.title("重点人员")
-if version is None:
-    components.render_missing_warehouse()
-    st.stop()
-if data.load_summary(version).is_empty:
-    components.render_empty_warehouse()
-    st.stop()
+version = components.require_loaded_warehouse()
 
 filters = sidebar.render_filters(version)
 coverage = data.load_coverage(version)
