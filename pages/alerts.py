@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import alerts_data, alerts_view, components, sidebar
 from dashboard.auth.gate import require_page
 from dashboard.charts import alerts as alert_charts
-from dashboard.export.buttons import render_table_downloads
+from dashboard.export.buttons import render_plotly_with_downloads, render_table_downloads
 from dashboard.safe_text import escape_markdown
 
 require_page(__file__)
@@ -58,8 +58,8 @@ else:
         with column, st.container(border=True):
             st.markdown(f"**{escape_markdown(alert['product'])} · {escape_markdown(alert['issue'])}**")
             st.caption(alerts_view.describe_high_frequency(alert, thresholds))
-            st.plotly_chart(alert_charts.build_high_frequency_chart(result["pair_history"], alert),
-                            key=f"alerts-high-{index}", config={"displaylogo": False})
+            render_plotly_with_downloads(alert_charts.build_high_frequency_chart(result["pair_history"], alert),
+                                         key=f"alerts-high-{index}")
 
 st.subheader("区域激增", anchor="regional-surge")
 st.caption(
@@ -86,7 +86,7 @@ else:
         with column, st.container(border=True):
             st.markdown(f"**{escape_markdown(alert['province'])}**")
             st.caption(alerts_view.describe_surge(alert, thresholds))
-            st.plotly_chart(alert_charts.build_surge_chart(result["province_history"], alert),
-                            key=f"alerts-surge-{index}", config={"displaylogo": False})
+            render_plotly_with_downloads(alert_charts.build_surge_chart(result["province_history"], alert),
+                                         key=f"alerts-surge-{index}")
 
 st.caption("定时任务可运行 `python -m dashboard alerts --json`（与本页同一计算；有预警时退出码为 1）。")

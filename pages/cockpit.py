@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import cockpit_view, components, data, sidebar
 from dashboard.auth.gate import require_page
 from dashboard.charts import kpi_cards, mix
+from dashboard.export.buttons import render_table_downloads
 from dashboard.i18n import dimension_label, text
 
 require_page(__file__)
@@ -55,5 +56,7 @@ with rising_col:
     if view.rising.is_empty():
         st.caption(text("no_rising", lang, base=base))
     else:
-        st.dataframe(cockpit_view.format_rising_table(view.rising, lang), hide_index=True, key="cockpit-rising")
+        rising_table = cockpit_view.format_rising_table(view.rising, lang)
+        st.dataframe(rising_table, hide_index=True, key="cockpit-rising")
         st.caption(text("rising_rule", lang, base=base))
+        render_table_downloads(rising_table, name="上升最快的问题", key="cockpit-rising-downloads")

@@ -16,8 +16,9 @@ from dashboard.auth import session
 from dashboard.auth.access import bound_provinces
 from dashboard.auth.gate import require_page
 from dashboard.charts.query_chart import build_query_chart
+from dashboard.export.buttons import render_plotly_with_downloads
+from dashboard.export.tables import encode_table_csv, encode_table_xlsx
 from dashboard.sandbox import Sandbox, SandboxError, SandboxResult, open_sandbox, row_cap_default, time_limit_default
-from dashboard.table_export import encode_csv, encode_xlsx
 
 require_page(__file__)
 EXAMPLE_SQL = "SELECT channel, count(*) AS n_complaints\nFROM v_complaint\nGROUP BY channel\nORDER BY n_complaints DESC"
@@ -57,7 +58,7 @@ def render_result(result: SandboxResult, file_stem: str, key: str) -> None:
     csv_col, xlsx_col = st.columns(2)
     csv_col.download_button(
         "下载 CSV",
-        encode_csv(result.frame),
+        encode_table_csv(result.frame),  # formula-looking text neutralised
         file_name=f"{file_stem}.csv",
         mime="text/csv",
         key=f"{key}-csv",
@@ -67,7 +68,7 @@ def render_result(result: SandboxResult, file_stem: str, key: str) -> None:
     )
     xlsx_col.download_button(
         "下载 Excel",
-        encode_xlsx(result.frame),
+        encode_table_xlsx(result.frame),
         file_name=f"{file_stem}.xlsx",
         key=f"{key}-xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -119,7 +120,7 @@ def render_query_library(sandbox: Sandbox) -> None:
         return
     figure = build_query_chart(result.frame, query.chart, query.title)
     if figure is not None:
-        st.plotly_chart(figure, key=f"qx-chart-{query.name}", config={"displaylogo": False})
+        render_plotly_with_downloads(figure, key=f"qx-chart-{query.name}")
     render_result(result, query.name, key=f"qx-result-{query.name}")
     with st.expander("查询的 SQL（可复制到下方的 SQL 查询框改写）"):
         st.code(query.text, language="sql")

@@ -15,7 +15,12 @@ from streamlit_echarts import Map, st_echarts
 from dashboard import components, geo, regions_data, sidebar
 from dashboard.auth.gate import require_page
 from dashboard.charts import heatmaps, maps, rankings, region_groups
-from dashboard.export.buttons import figure_title, render_chart_downloads, render_table_downloads
+from dashboard.export.buttons import (
+    figure_title,
+    render_chart_downloads,
+    render_echarts_with_downloads,
+    render_table_downloads,
+)
 from dashboard.filters import Filters
 from dashboard.periods import month_key
 from dashboard.regions_view import (
@@ -157,7 +162,7 @@ shares = regions_data.load_group_shares(version, filters, period)
 sentence = describe_group_shares(shares)
 if sentence:
     st.markdown(f"**{sentence}**")
-st_echarts(
+render_echarts_with_downloads(
     region_groups.build_group_share_bars(shares, title="各城市群占投诉量与高风险案件的比例", subtitle=period.label()),
     height=f"{max(260, 110 + 56 * shares.height)}px",
     key="regions-groups",
@@ -179,7 +184,7 @@ with tabs[0]:
     trend = regions_data.load_region_trend(version, filters, period, heat.id, province)
     months = [month_key(p.start) for p in trend_periods(period)]
     rows_order = heatmaps.order_by_total(trend, "key") if trend.height else []
-    st_echarts(
+    render_echarts_with_downloads(
         heatmaps.build_heatmap(
             trend.rename({"key": "row", "month": "column"}),
             title=f"{area} × 月份：{heat.label}",
@@ -195,7 +200,7 @@ with tabs[0]:
 with tabs[1]:
     cells = regions_data.load_region_by_line(version, filters, period, heat.id, province)
     rows_order = heatmaps.order_by_total(cells, "row") if cells.height else []
-    st_echarts(
+    render_echarts_with_downloads(
         heatmaps.build_heatmap(
             cells,
             title=f"{area} × 业务条线：{heat.label}",
@@ -211,7 +216,7 @@ with tabs[2]:
     cells = regions_data.load_product_by_issue(version, filters, period)
     rows_order = heatmaps.order_by_total(cells, "row") if cells.height else []
     columns_order = heatmaps.order_by_total(cells, "column") if cells.height else []
-    st_echarts(
+    render_echarts_with_downloads(
         heatmaps.build_heatmap(
             cells,
             title="产品 × 问题类型：投诉量",
@@ -226,7 +231,7 @@ with tabs[2]:
     )
 with tabs[3]:
     cells = regions_data.load_weekday_by_hour(version, filters, period)
-    st_echarts(
+    render_echarts_with_downloads(
         heatmaps.build_heatmap(
             cells,
             title="星期 × 受理时段：投诉量（用于电话与来访窗口排班）",

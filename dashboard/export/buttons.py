@@ -119,3 +119,17 @@ def figure_title(chart: go.Figure | MapChart | dict[str, Any], fallback: str = "
     if isinstance(title, list):
         title = title[0] if title else None
     return str(title.get("text") or fallback) if isinstance(title, dict) else fallback
+
+
+def render_plotly_with_downloads(figure: go.Figure, *, key: str) -> None:
+    """A plotly chart with its 导出图表 menu under it."""
+    st.plotly_chart(figure, key=key, config={"displaylogo": False})
+    render_chart_downloads(figure, name=figure_title(figure), key=key)
+
+
+def render_echarts_with_downloads(options: dict[str, Any], *, height: str, key: str) -> None:
+    """An ECharts chart with its 导出图表 menu under it."""
+    from streamlit_echarts import st_echarts
+
+    st_echarts(options, height=height, key=key)
+    render_chart_downloads(options, name=figure_title(options), key=key)
