@@ -233,7 +233,10 @@ WATCH_TABLE_HEADERS: dict[str, str] = {
 def format_watchlist_table(frame: pl.DataFrame) -> pl.DataFrame:
     """The list as shown and exported: masked person, level and why (never the full key)."""
     shown = frame.select(list(WATCH_TABLE_HEADERS))
-    return shown.with_columns(pl.col("last_received").dt.strftime("%Y-%m-%d")).rename(WATCH_TABLE_HEADERS)
+    return shown.with_columns(
+        pl.col("last_received").dt.strftime("%Y-%m-%d"),
+        pl.col("name_masked", "phone_masked").fill_null("—"),  # a source without 姓名/电话: a dash, not "None"
+    ).rename(WATCH_TABLE_HEADERS)
 
 
 def describe_person(row: dict[str, object]) -> str:
