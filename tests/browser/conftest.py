@@ -36,7 +36,27 @@ CHROMIUM_ARGS = [
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+# True once the script run has ended and the main area's text has not changed for SETTLE_MS: a busy CI machine can
+# report "notRunning" before a fresh session's first run starts, or between two reruns.
+SETTLE_MS = 1000
+SETTLED_JS = """settleMs => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const main = document.querySelector('[data-testid="stMain"]');
+  const text = main ? main.innerText : '';
+  if (!app || app.dataset.testScriptState !== 'notRunning' || text.trim() === '') { window.__cockpitSettle = null; return false; }
+  const now = performance.now();
+  const last = window.__cockpitSettle;
+  if (!last || last.text !== text) { window.__cockpitSettle = {text: text, since: now}; return false; }
+  return now - last.since >= settleMs;
+}"""
 SERVER_START_SECONDS = 90
+
+
+def wait_until_settled(page: Page) -> None:
+    """Streamlit has finished its script run and the page has stopped changing."""
+    page.wait_for_selector(READY, state="attached")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function(SETTLED_JS, arg=SETTLE_MS, polling=200)
 
 
 def find_free_port() -> int:
@@ -159,10 +179,8 @@ class Cockpit:
     outside_requests: list[str]
 
     def wait(self) -> None:
-        """Streamlit has finished the script run and the page has stopped loading."""
-        self.page.wait_for_selector(READY, state="attached")
-        self.page.wait_for_load_state("networkidle")
-        self.page.wait_for_selector(READY, state="attached")
+        """Streamlit has finished the script run and the page has stopped changing."""
+        wait_until_settled(self.page)
 
     def open_home(self) -> None:
         self.page.goto(self.base_url)

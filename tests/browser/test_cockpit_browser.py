@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests import test_cockpit_support as support
-from tests.browser.conftest import ARTIFACTS, READY, guard_network
+from tests.browser.conftest import ARTIFACTS, guard_network, wait_until_settled
 
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1440, "height": 900}
@@ -36,10 +36,8 @@ def laptop(serve_demo, app_server: str, browser: Browser) -> Iterator[tuple[Page
 
 def open_and_wait(page: Page, url: str) -> None:
     page.goto(url)
-    page.wait_for_selector(READY, state="attached")
-    page.wait_for_load_state("networkidle")
     page.wait_for_selector('[data-testid="stMetric"]')
-    page.wait_for_selector(READY, state="attached")
+    wait_until_settled(page)
 
 
 def read_cards(page: Page) -> list[dict]:
@@ -92,11 +90,9 @@ def test_a_copied_url_reopens_the_same_numbers(laptop, browser: Browser) -> None
 def test_trends_page_on_a_laptop_screen(laptop) -> None:
     page, base_url, _blocked = laptop
     page.goto(f"{base_url}/trends")
-    page.wait_for_selector(READY, state="attached")
-    page.wait_for_load_state("networkidle")
     expect(page.get_by_role("heading", name="趋势分析")).to_be_visible()
     page.wait_for_selector('[data-testid="stPlotlyChart"]')
-    page.wait_for_selector(READY, state="attached")
+    wait_until_settled(page)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "trends-1440x900.png"))
     assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2

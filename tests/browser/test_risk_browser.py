@@ -31,10 +31,10 @@ from tests import test_cockpit_support as support
 from tests.browser.conftest import (
     ARTIFACTS,
     PROJECT_ROOT,
-    READY,
     find_free_port,
     guard_network,
     wait_until_healthy,
+    wait_until_settled,
 )
 from warehouse.importer.pipeline import import_file
 
@@ -150,12 +150,10 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
 
 def open_page(page: Page, base_url: str, title: str) -> None:
     page.goto(base_url)
-    page.wait_for_selector(READY, state="attached")
+    wait_until_settled(page)
     page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
     expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
-    page.wait_for_selector(READY, state="attached")
-    page.wait_for_load_state("networkidle")
-    page.wait_for_selector(READY, state="attached")
+    wait_until_settled(page)
 
 
 def read_metrics(page: Page) -> dict[str, str]:
@@ -209,8 +207,8 @@ def test_no_page_shows_a_clear_identifier_name_or_phone(serve, privacy_db, page:
         if title == "产品与问题":
             page.get_by_test_id("stSelectbox").filter(has_text="问题类型").click()
             page.get_by_role("option", name=builders.ISSUES[0], exact=True).click()
-            page.wait_for_selector(READY, state="attached")
             expect(page.get_by_text("问题类型＝")).to_be_visible()
+            wait_until_settled(page)
         # The grids draw after the script run: wait for a masked name in a cell.
         expect(
             page.locator('[data-testid="stDataFrame"] [role="gridcell"]').filter(has_text="**").first
