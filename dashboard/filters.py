@@ -114,6 +114,15 @@ class Filters:
     def has_region_filter(self) -> bool:
         return bool(self.provinces or self.cities or self.region_group)
 
+    def case_columns(self) -> set[str]:
+        """The fct_complaint columns these filters test (which pre-aggregated cube can answer them)."""
+        columns = {STAR_FILTERS[column][0] for name, (_key, column) in LIST_FILTERS.items() if getattr(self, name)}
+        if self.region_group:
+            columns.add("region_key")
+        if self.referred_only:
+            columns.add("is_regulator_referred")
+        return columns
+
     def describe(self) -> list[str]:
         """Chinese one-liners of the active filters (for captions and exports)."""
         names = {

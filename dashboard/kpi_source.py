@@ -22,6 +22,7 @@ from dashboard.filters import Filters
 from dashboard.kpis import COUNT_COLUMNS, DIMENSIONS, NOT_SURVEYED_VALUES, SATISFIED_VALUES, Tallies
 from dashboard.periods import Period
 from warehouse import store
+from warehouse.aggregates import TALLY_CUBES, VOLUME_CUBES, build_aggregates, choose_cube, has_aggregates
 from warehouse.risk_settings import write_risk_settings
 
 # ---------------------------------------------------------------------------------------------
@@ -288,6 +289,10 @@ _DIMENSION_SQL: dict[str, tuple[str, str, str]] = {
 }
 
 
+# The tallies anchored on the 办结 day (agg_closed's count columns).
+_CLOSED_COLUMNS = COUNT_COLUMNS[COUNT_COLUMNS.index("closed") :]
+
+
 def _in_list(params: dict[str, object], name: str, values: Sequence[str]) -> str:
     """`$name_0, $name_1, …` for an IN list, adding the values to `params`."""
     for index, value in enumerate(values):
@@ -298,17 +303,24 @@ def _in_list(params: dict[str, object], name: str, values: Sequence[str]) -> str
 class DuckDBSource:
     """Tallies computed inside the warehouse: filters become parameters, aggregation a GROUP BY.
 
-    `con` is a read-only connection (or cursor) on one warehouse version. It reads
-    fct_complaint with its dimension tables (the columns v_complaint is made of),
-    v_customer_base and dim_region_group.
+    `con` is a read-only connection (or cursor) on one warehouse version. It reads the
+    pre-aggregated agg_* cubes (warehouse/aggregates.py) when one holds every column the
+    filters and the breakdown touch, else fct_complaint with its dimension tables (the
+    columns v_complaint is made of); and v_customer_base and dim_region_group.
+    `use_aggregates=False` always reads fct_complaint (tests compare both; benchmarks time both).
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, filters: Filters | None = None, use_aggregates: bool = True
+    ) -> None:
         self.con = con
         self.filters = filters or Filters()
+        self.use_aggregates = use_aggregates
+        self._has_aggregates: bool | None = None
         self._has_risk_level: bool | None = None
         self._coverage: tuple[tuple[date, date] | None] | None = None  # memo: one snapshot per source
         self._groups: pl.DataFrame | None = None
+        self._base: pl.DataFrame | None = None
 
     def _query(self, sql: str, params: dict[str, object]) -> pl.DataFrame:
         used = {name: value for name, value in params.items() if f"${name}" in sql}
@@ -360,8 +372,26 @@ class DuckDBSource:
             return f"least((date_trunc('{unit}', {day_sql}) + INTERVAL {months} MONTH)::DATE, $p_end)"
         return "$p_end"
 
+    def _cube(self, by: str | None, cubes: Sequence[frozenset[str]]) -> int | None:
+        """The agg_* cube that answers these filters broken down by `by`, or None (read fct_complaint)."""
+        if not self.use_aggregates:
+            return None
+        if self._has_aggregates is None:
+            self._has_aggregates = has_aggregates(self.con)
+        if not self._has_aggregates:
+            return None
+        needed = self.filters.case_columns()
+        if by == "risk_level":
+            needed.add("risk_level")
+        elif by in _DIMENSION_SQL:
+            needed.add(_DIMENSION_SQL[by][0].removeprefix("f."))
+        return choose_cube(needed, cubes)
+
     def tallies(self, period: Period, by: str | None = None) -> Tallies:
         _check_dimension(by)
+        cube = self._cube(by, TALLY_CUBES)
+        if cube is not None:
+            return self._tallies_from_cube(period, by, cube)
         where, params = self.filters.to_sql_where("f")
         params = {
             **params,
@@ -432,6 +462,53 @@ class DuckDBSource:
         handling = self._query(histogram_sql, params)
         return Tallies(counts, handling)
 
+    def _tallies_from_cube(self, period: Period, by: str | None, cube: int) -> Tallies:
+        """The same tallies as the case-table query, as sums over one cube of the agg_* tables."""
+        where, params = self.filters.to_sql_where("f")
+        params = {**params, "p_start": period.start, "p_end": period.end, "cube": cube}
+        key_received, p1 = self._raw_key(by, "f.received_date")
+        key_closed, p2 = self._raw_key(by, "f.closed_on")
+        key_due, p3 = self._raw_key(by, "f.due_date")
+        key_handled, p4 = self._raw_key(by, "f.closed_date")
+        params.update({**p1, **p2, **p3, **p4})
+        join, name = self._naming(by)
+        sub_end = self._sub_end(by, "f.due_date")
+        in_cube = f"f.cube = $cube AND ({where})"
+        closed_sums = ", ".join(f"sum(f.{c}) AS {c}" for c in _CLOSED_COLUMNS)
+        sums = ", ".join(f"coalesce(sum(s.{c}), 0)::BIGINT AS {c}" for c in COUNT_COLUMNS)
+        sql = f"""
+            SELECT {name}::VARCHAR AS key, {sums} FROM (
+                SELECT {key_received} AS k, sum(f.volume) AS volume, sum(f.identified) AS identified,
+                    sum(f.repeats) AS repeats
+                FROM agg_received AS f
+                WHERE {in_cube} AND f.received_date >= $p_start AND f.received_date < $p_end
+                GROUP BY ALL
+                UNION ALL BY NAME
+                SELECT {key_closed} AS k, {closed_sums}
+                FROM agg_closed AS f
+                WHERE {in_cube} AND f.closed_on >= $p_start AND f.closed_on < $p_end
+                GROUP BY ALL
+                UNION ALL BY NAME
+                SELECT {key_due} AS k, sum(f.n) AS on_time_due, sum(f.n_referred) AS referred_due
+                FROM agg_late AS f
+                WHERE {in_cube} AND f.due_date >= $p_start AND f.due_date < $p_end
+                    AND (f.received_after_due IS NULL OR f.received_after_due < {sub_end})
+                    AND (f.closed_date IS NULL OR f.closed_date >= {sub_end})
+                GROUP BY ALL
+            ) AS s {join}
+            GROUP BY 1
+        """
+        histogram_sql = f"""
+            SELECT {name}::VARCHAR AS key, s.handling_days, sum(s.n)::BIGINT AS n FROM (
+                SELECT {key_handled} AS k, f.handling_days::BIGINT AS handling_days, sum(f.n) AS n
+                FROM agg_handling AS f
+                WHERE {in_cube} AND f.closed_date >= $p_start AND f.closed_date < $p_end
+                GROUP BY ALL
+            ) AS s {join}
+            GROUP BY 1, 2
+        """
+        return Tallies(self._query(sql, params), self._query(histogram_sql, params))
+
     def volumes(self, period: Period, dimensions: Sequence[str]) -> dict[str, pl.DataFrame]:
         for dimension in dimensions:
             _check_dimension(dimension)
@@ -445,11 +522,16 @@ class DuckDBSource:
             join, name = self._naming(dimension)
             params.update(extra)
             params[f"dim_{index}"] = dimension
+            cube = self._cube(dimension, VOLUME_CUBES)
+            if cube is None:
+                counted = f"count(*) AS volume FROM fct_complaint AS f WHERE ({where})"
+            else:
+                params[f"cube_{index}"] = cube
+                counted = f"sum(f.volume) AS volume FROM agg_received AS f WHERE f.cube = $cube_{index} AND ({where})"
             selects.append(
                 f"SELECT $dim_{index} AS dimension, {name}::VARCHAR AS key, sum(s.volume)::BIGINT AS volume FROM ("
-                f"SELECT {raw} AS k, count(*) AS volume FROM fct_complaint AS f "
-                f"WHERE ({where}) AND f.received_date >= $p_start AND f.received_date < $p_end GROUP BY ALL"
-                f") AS s {join} GROUP BY ALL"
+                f"SELECT {raw} AS k, {counted} AND f.received_date >= $p_start AND f.received_date < $p_end "
+                f"GROUP BY ALL) AS s {join} GROUP BY ALL"
             )
         frame = self._query(" UNION ALL ".join(selects), params)
         return {
@@ -458,14 +540,15 @@ class DuckDBSource:
         }
 
     def customer_base_rows(self, period: Period) -> pl.DataFrame:
-        months = period.months()
-        frame = self._query(
-            "SELECT region_key::BIGINT AS region_key, province, city, is_province_level, month::DATE AS month, "
-            "personal_customers::BIGINT AS personal_customers, branches::BIGINT AS branches "
-            "FROM v_customer_base WHERE month >= $m_start AND month <= $m_end",
-            {"m_start": months[0], "m_end": months[-1]},
-        )
-        return frame.cast(BASE_SCHEMA)  # type: ignore[arg-type]
+        # Read once per source: a few rows per region and month, asked for by every period of a view.
+        if self._base is None:
+            frame = self._query(
+                "SELECT region_key::BIGINT AS region_key, province, city, is_province_level, month::DATE AS month, "
+                "personal_customers::BIGINT AS personal_customers, branches::BIGINT AS branches FROM v_customer_base",
+                {},
+            )
+            self._base = frame.cast(BASE_SCHEMA)  # type: ignore[arg-type]
+        return self._base.filter(pl.col("month").is_in(period.months()))
 
     def region_groups(self) -> pl.DataFrame:
         if self._groups is None:
@@ -598,6 +681,7 @@ def write_star_schema(
         if not scored:
             write_risk_settings(con)
             store.run_sql_file(con, store.SQL_DIR / "25_risk.sql")
+        build_aggregates(con)
         con.execute(
             "CREATE OR REPLACE VIEW v_complaint AS SELECT f.*, ch.channel, p.business_line, p.product, i.issue, "
             "r.province, r.city, d.department FROM fct_complaint AS f "

@@ -147,15 +147,16 @@ def _sorted(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
 CASES_TO_COMPARE = [(FILTERS[i], PERIODS[i % len(PERIODS)]) for i in range(len(FILTERS))] + [(FILTERS[0], PERIODS[1])]
 
 
+@pytest.mark.parametrize("use_aggregates", [True, False], ids=["agg-cubes", "case-table"])
 @pytest.mark.parametrize(
     ("filters", "period"),
     CASES_TO_COMPARE,
     ids=lambda x: x.label() if isinstance(x, Period) else "|".join(x.describe()) or "none",
 )
-def test_duckdb_and_polars_sources_agree(sources, filters: Filters, period: Period) -> None:  # type: ignore[no-untyped-def]
+def test_duckdb_and_polars_sources_agree(sources, filters: Filters, period: Period, use_aggregates: bool) -> None:  # type: ignore[no-untyped-def]
     cases, base, con = sources
     frame_source = FrameSource(cases, filters, base, GROUPS)
-    db_source = DuckDBSource(con, filters)
+    db_source = DuckDBSource(con, filters, use_aggregates=use_aggregates)
     assert db_source.coverage() == frame_source.coverage()
     for by in (None, *DIMENSIONS):
         expected, actual = frame_source.tallies(period, by), db_source.tallies(period, by)

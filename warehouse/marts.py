@@ -19,6 +19,7 @@ import polars as pl
 
 from dashboard.config import setting
 from warehouse import store
+from warehouse.aggregates import build_aggregates
 from warehouse.importer.regions_us import US_REGIONS, canonical_us_state
 from warehouse.reference.regions import canonical_city, canonical_province, cities, provinces
 from warehouse.risk_settings import write_risk_settings
@@ -61,6 +62,7 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
     write_region_aliases(con)
     for sql_file in mart_sql_files():
         store.run_sql_file(con, sql_file)
+    build_aggregates(con)
 
 
 def _clean(text: str | None) -> str | None:
