@@ -1,0 +1,184 @@
+"""The results table of benchmarks/README.md, written from one `make bench` result (benchmarks/run.py)."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+START = "<!-- bench-results:start -->"
+END = "<!-- bench-results:end -->"
+MIB_LIMIT = 4 * 1024
+TWO_FILTERS = "省份=广东省+渠道=电话"
+
+Getter = Callable[[dict[str, Any]], float | None]
+
+
+def _get(*path: str) -> Getter:
+    def read(size: dict[str, Any]) -> float | None:
+        value: Any = size
+        for key in path:
+            if not isinstance(value, dict) or value.get(key) is None:
+                return None
+            value = value[key]
+        return float(value)
+
+    return read
+
+
+def _single_filter_median(page: str) -> Getter:
+    def read(size: dict[str, Any]) -> float | None:
+        states = size.get("engine", {}).get("filter_change_s", {}).get(page)
+        if not states:
+            return None
+        return statistics.median(v for k, v in states.items() if k != TWO_FILTERS)
+
+    return read
+
+
+def _ratio(numerator: Getter, denominator: Getter) -> Getter:
+    def read(size: dict[str, Any]) -> float | None:
+        top, bottom = numerator(size), denominator(size)
+        return None if top is None or not bottom else top / bottom
+
+    return read
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 1000:,.0f} ms" if value < 1 else f"{value:,.1f} s"
+
+
+def _mib(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f} MiB"
+
+
+def _times(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.1f}×"
+
+
+# (row label, getter, formatter, target text, check on the 10M value or None)
+Row = tuple[str, Getter, Callable[[float | None], str], str, Callable[[float], bool] | None]
+
+
+def _rows() -> list[Row]:
+    pages = ["驾驶舱总览", "趋势分析", "区域分析", "风险雷达", "产品与问题", "重点人员", "预警", "时效与红黄牌"]
+    rows: list[Row] = [
+        ("构建演示数据仓库（生成 + 导入 + 集市，一次）", _get("build", "seconds"), _seconds, "", None),
+        ("　构建时内存峰值", _get("build", "peak_rss_mib"), _mib, "", None),
+        ("重建集市（含预聚合，仅旧缓存需要）", _get("marts_rebuild", "seconds"), _seconds, "", None),
+        ("驾驶舱全部数字：冷（新进程首次计算）", _get("engine", "cockpit_cold_s"), _seconds, "", None),
+        ("驾驶舱全部数字：热（同一筛选重算，不用缓存）", _get("engine", "cockpit_warm_s"), _seconds, "", None),
+        (
+            "筛选变更后重算驾驶舱（单维筛选，中位数）",
+            _single_filter_median("驾驶舱总览"),
+            _seconds,
+            "≤ 300 ms",
+            lambda v: v <= 0.3,
+        ),
+        (
+            "筛选变更后重算驾驶舱（省份 + 渠道两维）",
+            _get("engine", "filter_change_s", "驾驶舱总览", TWO_FILTERS),
+            _seconds,
+            "≤ 300 ms",
+            lambda v: v <= 0.3,
+        ),
+        ("　同上，不用预聚合（逐案扫描）", _get("engine", "cockpit_case_table_s"), _seconds, "", None),
+        ("指标集（12 项 × 本期/同期/上期）：引擎", _get("engine", "kpi_set_s"), _seconds, "", None),
+        ("指标集：引擎逐案扫描（不用预聚合）", _get("engine", "kpi_set_case_table_s"), _seconds, "", None),
+        ("指标集：pandas 参照（读事实表 + 分组）", _get("engine", "pandas_read_and_compute_s"), _seconds, "", None),
+        ("指标集：pandas 仅计算（数据已在内存）", _get("engine", "pandas_compute_only_s"), _seconds, "", None),
+        ("指标集：纯 DuckDB SQL", _get("engine", "sql_reference_s"), _seconds, "", None),
+        (
+            "引擎比 pandas 参照快（读取 + 计算）",
+            _ratio(_get("engine", "pandas_read_and_compute_s"), _get("engine", "kpi_set_s")),
+            _times,
+            "≥ 10×",
+            lambda v: v >= 10,
+        ),
+        (
+            "引擎比 pandas 仅计算快",
+            _ratio(_get("engine", "pandas_compute_only_s"), _get("engine", "kpi_set_s")),
+            _times,
+            "",
+            None,
+        ),
+    ]
+    rows += [(f"筛选变更：{page}（单维筛选，中位数）", _single_filter_median(page), _seconds, "", None) for page in pages]
+    rows += [
+        ("红黄牌（与筛选无关，按截止时点缓存）", _get("engine", "sla_cards_s"), _seconds, "", None),
+        ("`python -m dashboard kpis --json`（整个进程）", _get("kpis_json", "seconds"), _seconds, "", None),
+        ("委员会汇报材料 PDF（整个进程）", _get("pack_pdf", "seconds"), _seconds, "", None),
+        ("浏览器：打开驾驶舱到全部图表画完（服务首次）", _get("browser", "first_draw_cold_s"), _seconds, "", None),
+        (
+            "浏览器：打开驾驶舱到全部图表画完（服务已热）",
+            _get("browser", "first_draw_warm_s"),
+            _seconds,
+            "≤ 2 s",
+            lambda v: v <= 2,
+        ),
+        ("浏览器：改一个筛选到重画完", _get("browser", "filter_change_s"), _seconds, "", None),
+        ("浏览器：访问外网的请求数", _get("browser", "blocked_requests"), lambda v: "—" if v is None else f"{v:.0f}",
+         "0", lambda v: v == 0),
+        (
+            "内存峰值：应用服务进程（浏览器测量期间）",
+            _get("browser", "server_peak_rss_mib"),
+            _mib,
+            "≤ 4 GiB",
+            lambda v: v <= MIB_LIMIT,
+        ),
+        ("内存峰值：引擎测量进程（含 pandas 参照）", _get("engine", "process_peak_rss_mib"), _mib, "", None),
+    ]
+    return rows
+
+
+def _verdict(row: Row, value: float | None) -> str:
+    check = row[4]
+    if check is None or value is None:
+        return ""
+    return "✅" if check(value) else "❌"
+
+
+def render_table(results: dict[str, Any]) -> str:
+    sizes = results.get("sizes", {})
+    labels = [label for label in ("1m", "10m") if label in sizes]
+    names = {"1m": "100 万件", "10m": "1000 万件"}
+    machine = results.get("machine", {})
+    lines = [
+        f"运行于 {results.get('date', '?')}，提交 `{results.get('commit', '?')}`；机器："
+        f"{machine.get('cpus', '?')} 核 {machine.get('cpu_model', '')}，{machine.get('memory_gib', '?')} GiB 内存，"
+        f"Python {machine.get('python', '?')}；每项取 {results.get('runs', '?')} 次的中位数（另有注明的除外）。",
+        "",
+        "| 测量 | " + " | ".join(names[label] for label in labels) + " | 目标（1000 万件） | 达标 |",
+        "|---|" + "---:|" * len(labels) + "---|:-:|",
+    ]
+    imported = results.get("csv_import")
+    if imported:
+        empty = " | " * (len(labels) - 1)
+        value = imported.get("seconds")
+        ok = "✅" if value is not None and value <= 60 else "❌"
+        lines.append(
+            f"| 导入 100 万行标准 CSV（含逐行校验与质量检查，{imported.get('runs')} 次中位数）| "
+            f"{_seconds(value)}{empty} | ≤ 60 s | {ok} |"
+        )
+    for row in _rows():
+        values = [row[1](sizes[label]) for label in labels]
+        if all(v is None for v in values):
+            continue
+        ten_million = row[1](sizes["10m"]) if "10m" in sizes else None
+        cells = " | ".join(row[2](v) for v in values)
+        lines.append(f"| {row[0]} | {cells} | {row[3]} | {_verdict(row, ten_million)} |")
+    return "\n".join(lines)
+
+
+def write_readme_table(readme: Path, results: dict[str, Any]) -> None:
+    """Replace the table between the markers (the rest of the README is prose kept by hand)."""
+    table = render_table(results)
+    text = readme.read_text(encoding="utf-8") if readme.exists() else f"# 性能基准\n\n{START}\n{END}\n"
+    if START not in text:
+        text += f"\n{START}\n{END}\n"
+    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
+    readme.write_text(pattern.sub(lambda _m: f"{START}\n{table}\n{END}", text), encoding="utf-8")

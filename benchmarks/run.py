@@ -1,0 +1,222 @@
+"""`make bench`: build (or reuse) demo warehouses of 1M and 10M cases and measure the cockpit on them.
+
+Every figure is the median of several runs unless its row says otherwise. Results go to
+benchmarks/results/<date>-<commit>.json and to the table between the markers in benchmarks/README.md.
+Warehouses and the 1M-row CSV are cached in benchmarks/cache/ (git-ignored); a build is timed when it
+happens and its figures are kept beside the cached file (build.json) for later runs to report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from benchmarks.report import write_readme_table
+from warehouse import store
+from warehouse.aggregates import has_aggregates
+from warehouse.demo.template import FILE_NAMES
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = BENCH_DIR.parent
+CACHE = BENCH_DIR / "cache"
+RESULTS = BENCH_DIR / "results"
+SIZES = {"1m": 1_000_000, "10m": 10_000_000}
+AS_OF = "2026-10-31"  # fixed, so every run measures the same data
+CSV_ROWS = 1_000_000
+CASES_FILE_NAME = FILE_NAMES["cases"]
+
+
+def run_child(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Run `python <args>` from the project root: (wall seconds, the child's peak RSS in MiB, stdout)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    chunks: dict[str, bytes] = {}
+
+    def drain(name: str, stream: IO[bytes]) -> None:
+        chunks[name] = stream.read()
+
+    readers = [threading.Thread(target=drain, args=(n, s)) for n, s in (("out", process.stdout), ("err", process.stderr))]
+    for reader in readers:
+        reader.start()
+    # os.wait4 reaps the child with its own rusage: the peak memory of this one process.
+    _pid, status, usage = os.wait4(process.pid, 0)
+    for reader in readers:
+        reader.join()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        error = chunks.get("err", b"").decode(errors="replace")[-4000:]
+        raise RuntimeError(f"python {' '.join(args)} failed ({process.returncode}):\n{error}")
+    return seconds, usage.ru_maxrss / 1024, chunks.get("out", b"").decode()
+
+
+def median_of(runs: int, args: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
+    measured = [run_child(args, env) for _ in range(runs)]
+    return {
+        "seconds": statistics.median(m[0] for m in measured),
+        "peak_rss_mib": max(m[1] for m in measured),
+        "runs": runs,
+    }
+
+
+def ensure_warehouse(label: str, cases: int) -> tuple[Path, dict[str, Any]]:
+    """The cached demo warehouse of `cases` cases, built (and timed) when missing; marts brought up to date."""
+    db = CACHE / f"demo-{label}" / "cockpit.duckdb"
+    record = db.parent / "build.json"
+    if store.current_version(db) is None:
+        print(f"[bench] building the {label} demo warehouse ({cases:,} cases)…", flush=True)
+        seconds, peak, _out = run_child(
+            ["-m", "warehouse", "demo", "--cases", str(cases), "--db", str(db), "--as-of", AS_OF],
+            {"COCKPIT_SALT_FILE": str(db.parent / "salt")},
+        )
+        build = {"seconds": seconds, "peak_rss_mib": peak, "measured": datetime.now().isoformat(timespec="seconds")}
+        record.write_text(json.dumps(build, indent=2), encoding="utf-8")
+    info: dict[str, Any] = {"build": json.loads(record.read_text(encoding="utf-8")) if record.exists() else None}
+    con = store.open_reader(db)
+    try:
+        current = has_aggregates(con)
+    finally:
+        con.close()
+    if not current:  # a warehouse cached before the agg_* cubes existed: rebuild its marts once
+        print(f"[bench] rebuilding the marts of the {label} warehouse…", flush=True)
+        seconds, peak, _out = run_child(["-m", "warehouse", "rebuild", "--db", str(db)])
+        info["marts_rebuild"] = {"seconds": seconds, "peak_rss_mib": peak}
+    return db, info
+
+
+def ensure_csv() -> Path:
+    """The demo's canonical case CSV of CSV_ROWS rows (UTF-8 with BOM), written once into the cache."""
+    folder = CACHE / "csv-1m"
+    csv = folder / CASES_FILE_NAME
+    if not csv.exists():
+        print("[bench] writing the 1M-row canonical CSV…", flush=True)
+        run_child(["-m", "warehouse", "demo", "--cases", str(CSV_ROWS), "--csv-dir", str(folder), "--as-of", AS_OF])
+    return csv
+
+
+def measure_csv_import(runs: int) -> dict[str, Any]:
+    """Import the 1M-row CSV (reading, canonical values, row rules, great-expectations gate, publish) into a
+    fresh warehouse each run."""
+    csv = ensure_csv()
+    measured = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="bench-import-", dir=CACHE) as folder:
+            db = Path(folder) / "cockpit.duckdb"
+            env = {"COCKPIT_DB": str(db), "COCKPIT_SALT_FILE": str(Path(folder) / "salt")}
+            seconds, peak, out = run_child(["-m", "warehouse", "load", str(csv), "--db", str(db), "--json"], env)
+            measured.append((seconds, peak, json.loads(out)))
+    result = measured[-1][2]
+    return {
+        "seconds": statistics.median(m[0] for m in measured),
+        "peak_rss_mib": max(m[1] for m in measured),
+        "runs": runs,
+        "read": result.get("read"),
+        "loaded": result.get("loaded"),
+        "quarantined": result.get("quarantined"),
+    }
+
+
+def measure_size(label: str, cases: int, runs: int, browser: bool, pack: bool) -> dict[str, Any]:
+    db, info = ensure_warehouse(label, cases)
+    print(f"[bench] {label}: engine, pages and references…", flush=True)
+    _seconds, peak, out = run_child(["-m", "benchmarks.engine", "--db", str(db), "--runs", str(runs)])
+    engine = json.loads(out.strip().splitlines()[-1])
+    engine["process_peak_rss_mib"] = peak
+    result: dict[str, Any] = {"cases": cases, **info, "engine": engine}
+    print(f"[bench] {label}: kpis --json as a process…", flush=True)
+    result["kpis_json"] = median_of(runs, ["-m", "dashboard", "kpis", "--preset", "last_12_months", "--json", "--db", str(db)])
+    if pack:
+        print(f"[bench] {label}: committee pack (PDF)…", flush=True)
+        with tempfile.TemporaryDirectory(prefix="bench-pack-") as folder:
+            out_file = str(Path(folder) / "pack.pdf")
+            result["pack_pdf"] = median_of(3, ["-m", "dashboard", "pack", "--db", str(db), "--out", out_file])
+    if browser:
+        print(f"[bench] {label}: the cockpit in chromium…", flush=True)
+        _s, _p, out = run_child(["-m", "benchmarks.browser_timing", "--db", str(db), "--runs", str(runs)])
+        result["browser"] = json.loads(out)
+    return result
+
+
+def describe_machine() -> dict[str, Any]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        memory_kib = next(
+            int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+        )
+    except (OSError, StopIteration, ValueError):
+        memory_kib = 0
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gib": round(memory_kib / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
+
+
+def read_commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    commit = done.stdout.strip() or "unknown"
+    return commit + ("+changes" if dirty.stdout.strip() else "")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the cockpit on 1M and 10M demo cases (make bench).")
+    parser.add_argument("--sizes", default="1m,10m", help="comma-separated: 1m, 10m (default both)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per timing (median reported)")
+    parser.add_argument("--import-runs", type=int, default=3, help="runs of the 1M-row CSV import")
+    parser.add_argument("--no-browser", action="store_true", help="skip the chromium timings")
+    parser.add_argument("--no-pack", action="store_true", help="skip the committee pack")
+    parser.add_argument("--no-import", action="store_true", help="skip the CSV import")
+    args = parser.parse_args(argv)
+    labels = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    unknown = [s for s in labels if s not in SIZES]
+    if unknown:
+        parser.error(f"unknown size(s): {', '.join(unknown)}; choose from {', '.join(SIZES)}")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "commit": read_commit(),
+        "machine": describe_machine(),
+        "runs": args.runs,
+        "sizes": {},
+    }
+    if not args.no_import:
+        print("[bench] 1M-row CSV import with validation…", flush=True)
+        results["csv_import"] = measure_csv_import(args.import_runs)
+    for label in labels:
+        results["sizes"][label] = measure_size(label, SIZES[label], args.runs, not args.no_browser, not args.no_pack)
+    results["total_seconds"] = time.perf_counter() - started
+    RESULTS.mkdir(exist_ok=True)
+    target = RESULTS / f"{results['date'][:10]}-{results['commit'].replace('+changes', '')}.json"
+    target.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_readme_table(BENCH_DIR / "README.md", results)
+    print(f"[bench] done in {results['total_seconds'] / 60:.1f} min: {target.relative_to(PROJECT_ROOT)}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
