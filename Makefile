@@ -49,6 +49,11 @@ check-queries: setup
 demo: setup
 	$(PY) -m warehouse demo
 
+## Benchmarks (benchmarks/README.md): 1M and 10M demo warehouses cached in benchmarks/cache/, results table in the README.
+## BENCH_ARGS passes options through, e.g. make bench BENCH_ARGS="--sizes 1m --runs 3"
+bench: setup-dev
+	$(PY) -m benchmarks $(BENCH_ARGS)
+
 lint: setup-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
