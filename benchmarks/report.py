@@ -107,7 +107,9 @@ def _rows() -> list[Row]:
             None,
         ),
     ]
-    rows += [(f"筛选变更：{page}（单维筛选，中位数）", _single_filter_median(page), _seconds, "", None) for page in pages]
+    rows += [
+        (f"筛选变更：{page}（单维筛选，中位数）", _single_filter_median(page), _seconds, "", None) for page in pages
+    ]
     rows += [
         ("红黄牌（与筛选无关，按截止时点缓存）", _get("engine", "sla_cards_s"), _seconds, "", None),
         ("`python -m dashboard kpis --json`（整个进程）", _get("kpis_json", "seconds"), _seconds, "", None),
@@ -121,8 +123,13 @@ def _rows() -> list[Row]:
             lambda v: v <= 2,
         ),
         ("浏览器：改一个筛选到重画完", _get("browser", "filter_change_s"), _seconds, "", None),
-        ("浏览器：访问外网的请求数", _get("browser", "blocked_requests"), lambda v: "—" if v is None else f"{v:.0f}",
-         "0", lambda v: v == 0),
+        (
+            "浏览器：访问外网的请求数",
+            _get("browser", "blocked_requests"),
+            lambda v: "—" if v is None else f"{v:.0f}",
+            "0",
+            lambda v: v == 0,
+        ),
         (
             "内存峰值：应用服务进程（浏览器测量期间）",
             _get("browser", "server_peak_rss_mib"),

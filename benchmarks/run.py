@@ -24,8 +24,8 @@ from typing import IO, Any
 
 from benchmarks.report import write_readme_table
 from warehouse import store
-from warehouse.aggregates import has_aggregates
 from warehouse.demo.template import FILE_NAMES
+from warehouse.marts import marts_fingerprint, read_marts_fingerprint
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
@@ -52,7 +52,9 @@ def run_child(args: list[str], env: dict[str, str] | None = None) -> tuple[float
     def drain(name: str, stream: IO[bytes]) -> None:
         chunks[name] = stream.read()
 
-    readers = [threading.Thread(target=drain, args=(n, s)) for n, s in (("out", process.stdout), ("err", process.stderr))]
+    readers = [
+        threading.Thread(target=drain, args=(n, s)) for n, s in (("out", process.stdout), ("err", process.stderr))
+    ]
     for reader in readers:
         reader.start()
     # os.wait4 reaps the child with its own rusage: the peak memory of this one process.
@@ -91,10 +93,10 @@ def ensure_warehouse(label: str, cases: int) -> tuple[Path, dict[str, Any]]:
     info: dict[str, Any] = {"build": json.loads(record.read_text(encoding="utf-8")) if record.exists() else None}
     con = store.open_reader(db)
     try:
-        current = has_aggregates(con)
+        current = read_marts_fingerprint(con) == marts_fingerprint()
     finally:
         con.close()
-    if not current:  # a warehouse cached before the agg_* cubes existed: rebuild its marts once
+    if not current:  # cached by older code (mart SQL or cubes changed since): rebuild its marts once
         print(f"[bench] rebuilding the marts of the {label} warehouse…", flush=True)
         seconds, peak, _out = run_child(["-m", "warehouse", "rebuild", "--db", str(db)])
         info["marts_rebuild"] = {"seconds": seconds, "peak_rss_mib": peak}
@@ -141,7 +143,9 @@ def measure_size(label: str, cases: int, runs: int, browser: bool, pack: bool) -
     engine["process_peak_rss_mib"] = peak
     result: dict[str, Any] = {"cases": cases, **info, "engine": engine}
     print(f"[bench] {label}: kpis --json as a process…", flush=True)
-    result["kpis_json"] = median_of(runs, ["-m", "dashboard", "kpis", "--preset", "last_12_months", "--json", "--db", str(db)])
+    result["kpis_json"] = median_of(
+        runs, ["-m", "dashboard", "kpis", "--preset", "last_12_months", "--json", "--db", str(db)]
+    )
     if pack:
         print(f"[bench] {label}: committee pack (PDF)…", flush=True)
         with tempfile.TemporaryDirectory(prefix="bench-pack-") as folder:
@@ -162,7 +166,9 @@ def describe_machine() -> dict[str, Any]:
                 model = line.split(":", 1)[1].strip()
                 break
         memory_kib = next(
-            int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
         )
     except (OSError, StopIteration, ValueError):
         memory_kib = 0

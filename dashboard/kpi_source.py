@@ -293,13 +293,6 @@ _DIMENSION_SQL: dict[str, tuple[str, str, str]] = {
 _CLOSED_COLUMNS = COUNT_COLUMNS[COUNT_COLUMNS.index("closed") :]
 
 
-def _in_list(params: dict[str, object], name: str, values: Sequence[str]) -> str:
-    """`$name_0, $name_1, …` for an IN list, adding the values to `params`."""
-    for index, value in enumerate(values):
-        params[f"{name}_{index}"] = value
-    return ", ".join(f"${name}_{index}" for index in range(len(values)))
-
-
 class DuckDBSource:
     """Tallies computed inside the warehouse: filters become parameters, aggregation a GROUP BY.
 
@@ -398,13 +391,9 @@ class DuckDBSource:
             "p_start": period.start,
             "p_end": period.end,
         }
-        # Closed in P: by 办结日期; a case 已办结 without 办结时间 counts where it was received.
-        # (Two plain range tests instead of one CASE expression: ~3x faster scans.)
-        closed_on = "coalesce(f.closed_date, f.received_date)"
-        closed_in_p = (
-            "f.is_closed AND ((f.closed_date >= $p_start AND f.closed_date < $p_end)"
-            " OR (f.closed_date IS NULL AND f.received_date >= $p_start AND f.received_date < $p_end))"
-        )
+        # Closed in P: by closed_on (办结日期; a case 已办结 without 办结时间 counts where it was received).
+        closed_on = "f.closed_on"
+        closed_in_p = "f.closed_on >= $p_start AND f.closed_on < $p_end"
         key_received, p1 = self._raw_key(by, "f.received_date")
         key_closed, p2 = self._raw_key(by, closed_on)
         key_due, p3 = self._raw_key(by, "f.due_date")
@@ -412,9 +401,6 @@ class DuckDBSource:
         params.update({**p1, **p2, **p3, **p4})
         join, name = self._naming(by)
         sub_end = self._sub_end(by, "f.due_date")
-        satisfaction = "trim(f.satisfaction)"
-        satisfied = _in_list(params, "satisfied", SATISFIED_VALUES)
-        not_surveyed = _in_list(params, "not_surveyed", NOT_SURVEYED_VALUES)
         sums = ", ".join(f"coalesce(sum(s.{c}), 0)::BIGINT AS {c}" for c in COUNT_COLUMNS)
         sql = f"""
             SELECT {name}::VARCHAR AS key, {sums} FROM (
@@ -432,8 +418,8 @@ class DuckDBSource:
                     count(*) FILTER (WHERE f.is_on_time) AS on_time_yes,
                     count(f.is_on_time) FILTER (WHERE f.is_regulator_referred) AS referred_due,
                     count(*) FILTER (WHERE f.is_on_time AND f.is_regulator_referred) AS referred_yes,
-                    count(*) FILTER (WHERE {satisfaction} NOT IN ({not_surveyed})) AS surveyed,
-                    count(*) FILTER (WHERE {satisfaction} IN ({satisfied})) AS satisfied
+                    count(*) FILTER (WHERE f.is_surveyed) AS surveyed,
+                    count(*) FILTER (WHERE f.is_satisfied) AS satisfied
                 FROM fct_complaint AS f
                 WHERE ({where}) AND {closed_in_p}
                 GROUP BY ALL
@@ -626,6 +612,10 @@ def list_filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
     )
 
 
+def _sql_list(values: Sequence[str]) -> str:
+    return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+
+
 def write_star_schema(
     con: duckdb.DuckDBPyConnection,
     cases: pl.DataFrame,
@@ -671,7 +661,10 @@ def write_star_schema(
         con.execute(
             "CREATE OR REPLACE TABLE fct_complaint AS SELECT "
             "c.* EXCLUDE (channel, business_line, product, issue, department, province, city), "
-            "ch.channel_key, p.product_key, i.issue_key, d.department_key FROM _cases_frame AS c "
+            "ch.channel_key, p.product_key, i.issue_key, d.department_key, "
+            "CASE WHEN c.is_closed THEN coalesce(c.closed_date, c.received_date) END AS closed_on, "
+            f"trim(c.satisfaction) NOT IN ({_sql_list(NOT_SURVEYED_VALUES)}) AS is_surveyed, "
+            f"trim(c.satisfaction) IN ({_sql_list(SATISFIED_VALUES)}) AS is_satisfied FROM _cases_frame AS c "
             "LEFT JOIN dim_channel AS ch ON ch.channel = c.channel "
             "LEFT JOIN dim_product AS p ON p.product = c.product "
             "AND p.business_line IS NOT DISTINCT FROM c.business_line "

@@ -138,6 +138,8 @@ def test_late_cases_count_exactly_at_every_period_end(tmp_path: Path) -> None:
     # The figures above came from the cubes, and the late cases reached them.
     assert DuckDBSource(con)._cube(None, TALLY_CUBES) == cube_id(())
     march = DuckDBSource(con).tallies(Period(date(2024, 3, 1), date(2024, 4, 1))).counts
-    closed_with_date = cases.filter((pl.col("closed_date") >= date(2024, 3, 1)) & (pl.col("closed_date") < date(2024, 4, 1)))
+    closed_with_date = cases.filter(
+        (pl.col("closed_date") >= date(2024, 3, 1)) & (pl.col("closed_date") < date(2024, 4, 1))
+    )
     assert march["on_time_due"].sum() > closed_with_date.height  # open-at-end cases were added from agg_late
     assert march["referred_due"].sum() == 1  # the referred case received after its due date, still open

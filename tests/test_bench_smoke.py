@@ -25,8 +25,16 @@ def measured(demo_db: Path) -> dict[str, Any]:
 
 
 def test_engine_measurements_cover_every_page_and_reference(measured: dict[str, Any]) -> None:
-    for key in ("cockpit_cold_s", "cockpit_warm_s", "kpi_set_s", "kpi_set_case_table_s", "pandas_read_and_compute_s",
-                "pandas_compute_only_s", "sql_reference_s", "sla_cards_s"):
+    for key in (
+        "cockpit_cold_s",
+        "cockpit_warm_s",
+        "kpi_set_s",
+        "kpi_set_case_table_s",
+        "pandas_read_and_compute_s",
+        "pandas_compute_only_s",
+        "sql_reference_s",
+        "sla_cards_s",
+    ):
         assert math.isfinite(measured[key]) and measured[key] > 0, key
     assert set(measured["filter_change_s"]) == set(PAGES)
     for page, states in measured["filter_change_s"].items():

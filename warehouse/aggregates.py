@@ -75,8 +75,14 @@ def _grouping_sets(day_columns: Sequence[str], cubes: Sequence[frozenset[str]]) 
     return ", ".join(sets)
 
 
-def _create(con: duckdb.DuckDBPyConnection, table: str, select: str, source: str, days: Sequence[str],
-            cubes: Sequence[frozenset[str]]) -> None:
+def _create(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    select: str,
+    source: str,
+    days: Sequence[str],
+    cubes: Sequence[frozenset[str]],
+) -> None:
     columns = ", ".join(CUBE_COLUMNS)
     con.execute(
         f"CREATE OR REPLACE TABLE {table} AS "
@@ -105,9 +111,8 @@ def build_aggregates(con: duckdb.DuckDBPyConnection) -> None:
         "count(is_on_time) AS on_time_due, count(*) FILTER (WHERE is_on_time) AS on_time_yes, "
         "count(is_on_time) FILTER (WHERE is_regulator_referred) AS referred_due, "
         "count(*) FILTER (WHERE is_on_time AND is_regulator_referred) AS referred_yes, "
-        "count(*) FILTER (WHERE trim(satisfaction) NOT IN ('未回访', '')) AS surveyed, "
-        "count(*) FILTER (WHERE trim(satisfaction) IN ('满意', '基本满意')) AS satisfied",
-        "SELECT *, coalesce(closed_date, received_date) AS closed_on FROM fct_complaint WHERE is_closed",
+        "count(*) FILTER (WHERE is_surveyed) AS surveyed, count(*) FILTER (WHERE is_satisfied) AS satisfied",
+        "SELECT * FROM fct_complaint WHERE is_closed",
         ["closed_on"],
         TALLY_CUBES,
     )

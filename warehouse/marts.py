@@ -10,6 +10,7 @@ files stay plain SQL. Region spellings are canonicalised here, once per distinct
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import duckdb
 import polars as pl
 
 from dashboard.config import setting
-from warehouse import store
+from warehouse import aggregates, store
 from warehouse.aggregates import build_aggregates
 from warehouse.importer.regions_us import US_REGIONS, canonical_us_state
 from warehouse.reference.regions import canonical_city, canonical_province, cities, provinces
@@ -63,6 +64,26 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
     for sql_file in mart_sql_files():
         store.run_sql_file(con, sql_file)
     build_aggregates(con)
+    con.execute(
+        "CREATE OR REPLACE TABLE cfg_marts_build AS SELECT $fingerprint AS fingerprint",
+        {"fingerprint": marts_fingerprint()},
+    )
+
+
+def marts_fingerprint() -> str:
+    """What the marts are built by (the SQL files and the cube builder): a warehouse whose marts carry another
+    fingerprint was built by older code and needs `python -m warehouse rebuild`."""
+    digest = hashlib.sha256()
+    for source in [*mart_sql_files(), Path(aggregates.__file__)]:
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def read_marts_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The fingerprint the warehouse's marts were built with (None before this was recorded)."""
+    found = con.sql("SELECT 1 FROM information_schema.tables WHERE table_name = 'cfg_marts_build'").fetchall()
+    return con.sql("SELECT fingerprint FROM cfg_marts_build").fetchall()[0][0] if found else None
 
 
 def _clean(text: str | None) -> str | None:

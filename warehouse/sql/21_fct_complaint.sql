@@ -93,6 +93,9 @@ SELECT
     k.status,
     k.is_closed,
     NOT k.is_closed AS is_open,
+    -- The day a case counts as closed in a period: 办结日期, or 受理日期 for a case 已办结 without 办结时间.
+    -- Stored (not computed per query) so a period test on it is a plain range that zone maps can prune.
+    CASE WHEN k.is_closed THEN coalesce(k.closed_date, k.received_date) END AS closed_on,
     ch.channel_key,
     p.product_key,
     i.issue_key,
@@ -124,6 +127,10 @@ SELECT
         CASE WHEN k.has_complainant AND k.closed_date IS NOT NULL THEN NOT k.is_followed_by_repeat END
     ) AS is_resolved_first_time,      -- NULL when neither given nor derivable
     k.satisfaction,
+    -- 回访满意率 (METRICS.md): surveyed = not 未回访 and not blank; satisfied = 满意 or 基本满意.
+    -- NULL when satisfaction is NULL (neither counts). The same values as dashboard/kpis.py.
+    trim(k.satisfaction) NOT IN ('未回访', '') AS is_surveyed,
+    trim(k.satisfaction) IN ('满意', '基本满意') AS is_satisfied,
     k.amount_disputed_yuan,
     coalesce(k.litigation, FALSE) AS is_litigation,
     coalesce(k.media_exposure, FALSE) AS is_media_exposure,
