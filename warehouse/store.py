@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,7 +50,14 @@ def open_reader(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
         raise FileNotFoundError(
             f"没有找到数据仓库 {db_path(path)}：请先运行 `python -m warehouse demo` 或导入数据。"
         )
-    return duckdb.connect(str(current), read_only=True)
+    limit = setting("warehouse", "reader_memory_limit", default="2GB")
+    spill = Path(tempfile.gettempdir()) / "cockpit-duckdb-spill"
+    con = duckdb.connect(str(current), read_only=True)
+    # Set after connecting (not as connect config): another read-only connection to the same file in this process
+    # (a test, the SQL box) would otherwise be refused for a "different configuration".
+    con.execute(f"SET memory_limit = '{limit}'")
+    con.execute(f"SET temp_directory = '{spill}'")
+    return con
 
 
 def run_sql_file(con: duckdb.DuckDBPyConnection, sql_file: Path) -> None:
