@@ -1,4 +1,4 @@
-"""Peak resident memory of a running process and its children, read from /proc (Linux only, no psutil).
+"""Peak resident memory (and CPU time) of a running process and its children, read from /proc (Linux only, no psutil).
 
 A background thread sums VmRSS over the process tree every ~100 ms; at the end the
 kernel's own high-water mark (VmHWM) of the root process is read too, because a short
@@ -7,6 +7,7 @@ spike between two samples would otherwise be missed.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -14,6 +15,7 @@ from types import TracebackType
 PROC = Path("/proc")
 SAMPLE_SECONDS = 0.1
 KIB_PER_MIB = 1024
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def read_status_kib(pid: int, field: str) -> int:
@@ -26,6 +28,16 @@ def read_status_kib(pid: int, field: str) -> int:
         if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
+
+
+def read_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of `pid` so far, all its threads (0 when the process is gone)."""
+    try:
+        fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # After the command name: state is field 3 of stat(5), utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def list_children(pid: int) -> list[int]:
@@ -74,7 +86,9 @@ class PeakMemorySampler:
         self._thread.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.finish()
 
     def _run(self) -> None:
