@@ -49,12 +49,37 @@ def find_latest_date(con: duckdb.DuckDBPyConnection) -> date | None:
     return con.sql("SELECT max(received_date) FROM fct_complaint").fetchall()[0][0]
 
 
-def _case_departments_sql() -> str:
-    """Distinct departments over every landed version of a case (a reassigned case names several)."""
-    return (
-        "SELECT source_system, case_id, count(DISTINCT department) AS departments "
-        "FROM raw_cases GROUP BY source_system, case_id"
-    )
+def has_case_versions(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any case was landed more than once: only such a case can name two departments.
+
+    fct_complaint holds one row per (source_system, case_id) of raw_cases, so more landed rows
+    than cases means some case has several versions (two counts, no grouping).
+    """
+    sql = "SELECT (SELECT count(*) FROM raw_cases), (SELECT count(*) FROM fct_complaint)"
+    landed, cases = con.sql(sql).fetchall()[0]
+    return landed > cases
+
+
+def _window_cases_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """CTEs `multi` and `cases`: the window cases (`win`) with is_multi_department (versions naming 2+ departments).
+
+    min <> max over the non-blank departments is count(DISTINCT department) >= 2 without a set per
+    case; only the versions of window cases are read, and none when no case has two versions.
+    """
+    if not has_case_versions(con):
+        return "cases AS NOT MATERIALIZED (SELECT *, FALSE AS is_multi_department FROM win)"
+    return """
+        multi AS MATERIALIZED (
+            SELECT r.source_system, r.case_id FROM raw_cases AS r
+            SEMI JOIN win AS c ON c.source_system = r.source_system AND c.case_id = r.case_id
+            GROUP BY ALL HAVING min(r.department) <> max(r.department)
+        ),
+        cases AS NOT MATERIALIZED (
+            SELECT w.*, m.case_id IS NOT NULL AS is_multi_department
+            FROM win AS w
+            LEFT JOIN multi AS m ON m.source_system = w.source_system AND m.case_id = w.case_id
+        )
+    """
 
 
 def list_watchlist(
@@ -78,13 +103,24 @@ def list_watchlist(
     first, last = rules.window(as_of)
     where, params = (filters or Filters()).to_sql_where("f")
     params = {**params, "w_first": first, "w_last": last, "red_min": rules.red_min_cases}
+    # Most complainants have one unflagged case and are never listed: a first pass with cheap
+    # aggregates finds who can be (2+ cases or a flagged case, and one matching the filters), and
+    # the full aggregates run on their cases only. The window is scanned twice, not stored (NOT
+    # MATERIALIZED): the second scan reads only the candidates' rows (the join filters it).
     sql = f"""
-        WITH win AS (
-            SELECT f.*, coalesce(d.departments, 1) AS departments, ({where}) AS matches
+        WITH win AS NOT MATERIALIZED (
+            SELECT f.source_system, f.case_id, f.complainant_key, f.complainant_name_masked, f.phone_masked,
+                f.received_at, f.received_date, f.is_regulator_referred, f.risk_level, f.risk_score, f.is_closed,
+                ({where}) AS matches
             FROM fct_complaint AS f
-            LEFT JOIN ({_case_departments_sql()}) AS d
-                ON d.source_system = f.source_system AND d.case_id = f.case_id
             WHERE f.complainant_key IS NOT NULL AND f.received_date BETWEEN $w_first AND $w_last
+        ),
+        {_window_cases_sql(con)},
+        candidates AS (
+            SELECT complainant_key FROM cases
+            GROUP BY complainant_key
+            HAVING bool_or(matches)
+                AND (count(*) >= 2 OR bool_or(is_regulator_referred OR is_multi_department OR risk_level = '高'))
         ),
         person AS (
             SELECT
@@ -93,14 +129,13 @@ def list_watchlist(
                 arg_max(phone_masked, received_at) AS phone_masked,
                 count(*)::INTEGER AS cases,
                 count(*) FILTER (WHERE is_regulator_referred)::INTEGER AS referred_cases,
-                count(*) FILTER (WHERE departments >= 2)::INTEGER AS multi_department_cases,
+                count(*) FILTER (WHERE is_multi_department)::INTEGER AS multi_department_cases,
                 count(*) FILTER (WHERE risk_level = '高')::INTEGER AS high_risk_cases,
                 max(risk_score)::INTEGER AS max_risk_score,
                 count(*) FILTER (WHERE NOT is_closed)::INTEGER AS open_cases,
                 min(received_date) AS first_received,
-                max(received_date) AS last_received,
-                bool_or(matches) AS matches
-            FROM win
+                max(received_date) AS last_received
+            FROM cases SEMI JOIN candidates USING (complainant_key)
             GROUP BY complainant_key
         ),
         levelled AS (
@@ -112,8 +147,7 @@ def list_watchlist(
                 END AS watch_level
             FROM person
         )
-        SELECT * EXCLUDE (matches) FROM levelled
-        WHERE watch_level IS NOT NULL AND matches
+        SELECT * FROM levelled WHERE watch_level IS NOT NULL
     """
     frame = con.sql(sql, params=params).pl()
     if frame.is_empty():

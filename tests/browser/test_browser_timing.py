@@ -15,16 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser
 
 from benchmarks.app_memory import PeakMemorySampler, read_status_kib
-from benchmarks.browser_timing import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    OUTSIDE_URL,
-    guard_network,
-    measure_cockpit_in_browser,
-)
+from benchmarks.browser_timing import CHROMIUM, OUTSIDE_URL, guard_network
 from dashboard.charts import kpi_cards
 from dashboard.filters import Filters
 from tests import test_cockpit_support as support
@@ -57,7 +51,17 @@ def read_count(card_value: str) -> int:
 
 
 def test_the_cockpit_is_measured_drawn_and_refiltered(chromium: None, demo_db: Path) -> None:
-    result = measure_cockpit_in_browser(demo_db, runs=2)
+    # As make bench runs it: its own process (this one already drives chromium through the session's Playwright,
+    # and Playwright's sync API runs one instance per thread).
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.browser_timing", "--db", str(demo_db), "--runs", "2"],
+        cwd=support.PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    result = json.loads(done.stdout)
 
     for key in (*TIMES, "server_peak_rss_mib", "blocked_requests", "kpi_cards", "charts", "per_run"):
         assert key in result, key
@@ -80,24 +84,22 @@ def test_the_cockpit_is_measured_drawn_and_refiltered(chromium: None, demo_db: P
     assert len({run["channel"] for run in result["per_run"]}) == 2, "each run filters on another channel"
 
 
-def test_requests_leaving_the_machine_are_aborted_and_counted(chromium: None) -> None:
+def test_requests_leaving_the_machine_are_aborted_and_counted(browser: Browser) -> None:
     blocked: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context()
-            guard_network(context, blocked)
-            page = context.new_page()
-            outcome = page.evaluate(
-                """async () => {
-                    try { await fetch('https://example.com/tracker.js'); return 'fetched'; }
-                    catch (error) { return 'failed'; }
-                }"""
-            )
-            page.evaluate("() => { new WebSocket('wss://example.com/socket'); }")
-            page.wait_for_timeout(500)
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        guard_network(context, blocked)
+        page = context.new_page()
+        outcome = page.evaluate(
+            """async () => {
+                try { await fetch('https://example.com/tracker.js'); return 'fetched'; }
+                catch (error) { return 'failed'; }
+            }"""
+        )
+        page.evaluate("() => { new WebSocket('wss://example.com/socket'); }")
+        page.wait_for_timeout(500)
+    finally:
+        context.close()
     assert outcome == "failed"
     assert blocked == ["https://example.com/tracker.js", "wss://example.com/socket"]
 
