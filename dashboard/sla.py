@@ -23,11 +23,13 @@ Choices where METRICS.md is silent:
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from dashboard.config import setting
@@ -200,15 +202,20 @@ def summarise_cards(carded: pl.DataFrame) -> pl.DataFrame:
     """Per department and quarter: judged stages, on time, yellow (of which still open), red."""
     if carded.is_empty():
         return pl.DataFrame(schema=CARD_SCHEMA)
+    counts = carded.group_by("department", "quarter").agg(
+        judged=pl.len(),
+        on_time=(~pl.col("is_yellow")).sum(),
+        yellow=pl.col("is_yellow").sum(),
+        yellow_open=(pl.col("is_yellow") & pl.col("is_open")).sum(),
+        red=pl.col("is_red").sum(),
+    )
+    return order_cards(counts)
+
+
+def order_cards(counts: pl.DataFrame) -> pl.DataFrame:
+    """Card counts as CARD_SCHEMA, quarter by quarter, most red (then yellow) cards first."""
     return (
-        carded.group_by("department", "quarter")
-        .agg(
-            judged=pl.len(),
-            on_time=(~pl.col("is_yellow")).sum(),
-            yellow=pl.col("is_yellow").sum(),
-            yellow_open=(pl.col("is_yellow") & pl.col("is_open")).sum(),
-            red=pl.col("is_red").sum(),
-        )
+        counts.select(list(CARD_SCHEMA))
         .cast(CARD_SCHEMA)  # type: ignore[arg-type]
         .sort(["quarter", "red", "yellow", "department"], descending=[False, True, True, False])
     )
@@ -261,6 +268,12 @@ def summarise_stages(judged: pl.DataFrame, rules: list[StageRule]) -> pl.DataFra
         median_minutes=pl.col("duration_minutes").median(),
         p90_minutes=pl.col("duration_minutes").quantile(0.9, interpolation="linear"),
     )
+    return format_stage_summary(stats, rules)
+
+
+def format_stage_summary(stats: pl.DataFrame, rules: list[StageRule]) -> pl.DataFrame:
+    """Per-stage figures (stage, judged, on_time, yellow, yellow_open, median/p90 minutes) in process order with
+    each stage's SLA and on-time share, as STAGE_SUMMARY_SCHEMA (stages nobody reached: 0 judged)."""
     order = pl.DataFrame(
         {"stage": [r.stage for r in rules], "sla": [describe_rule(r) for r in rules], "i": list(range(len(rules)))}
     )
@@ -291,7 +304,11 @@ def compute_cards(
     departments: tuple[str, ...] = (),
     provinces: tuple[str, ...] = (),
 ) -> CardReport:
-    """Stage summary, cards per department × quarter, grey list and yellow stages as of `as_of`."""
+    """Stage summary, cards per department × quarter, grey list and yellow stages as of `as_of`.
+
+    The figures of judge_stages → assign_cards → summarise_* over read_stages (the definition), computed
+    without a frame of every stage: DuckDB judges the stages, and only the yellow ones are put in order.
+    """
     rules = read_stage_rules()
     if as_of is None:
         empty = judge_stages(pl.DataFrame(schema=STAGE_SCHEMA), rules, datetime.min)
@@ -302,12 +319,300 @@ def compute_cards(
             pl.DataFrame(schema=GREY_SCHEMA),
             assign_cards(empty),
         )
-    wanted = sorted({r.stage for r in rules} | {r.anchor for r in rules if r.anchor})
-    judged = judge_stages(read_stages(con, as_of, wanted, departments, provinces), rules, as_of)
-    carded = assign_cards(judged)
-    cards = summarise_cards(carded)
-    yellow = carded.filter(pl.col("is_yellow")).sort("due_at", descending=True)
-    return CardReport(as_of, summarise_stages(judged, rules), cards, find_grey_list(cards), yellow)
+    known = read_departments(con)
+    judged = read_judged_stages(con, as_of, rules, known, departments, provinces)
+    marked = mark_red_cards(con, as_of, judged)
+    cards = count_cards(judged, marked, known)
+    yellow = describe_yellow_stages(marked, rules, known, as_of)
+    return CardReport(as_of, count_stage_figures(judged, rules), cards, find_grey_list(cards), yellow)
+
+
+# ---- the cards at scale ---------------------------------------------------------------------
+JUDGED_SCHEMA: dict[str, pl.DataType] = {
+    "row_id": pl.Int64(),  # fct_case_stage's rowid, to fetch the case of the few stages that need it
+    "stage_idx": pl.Int32(),  # index into the rules
+    "department_code": pl.Int32(),  # index into Departments.names
+    "due_at": pl.Datetime("us"),
+    "quarter_key": pl.Int32(),  # year * 10 + quarter of due_at
+    "is_yellow": pl.Boolean(),
+    "duration_s": pl.Int64(),  # whole seconds from start to finish (as dt.total_seconds); null while open
+}
+
+
+@dataclass(frozen=True)
+class Departments:
+    """The names stages are carded under (sorted, NO_DEPARTMENT included) and each department_key's index in them."""
+
+    names: list[str]
+    code_by_key: dict[int, int]
+
+    @property
+    def no_department(self) -> int:
+        return self.names.index(NO_DEPARTMENT)
+
+    def frame(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            {"department_code": list(range(len(self.names))), "department": self.names},
+            schema={"department_code": pl.Int32, "department": pl.String},
+        )
+
+
+def read_departments(con: duckdb.DuckDBPyConnection) -> Departments:
+    """judge_stages cards a stage under its department's name, a missing one (no row, NULL) as NO_DEPARTMENT."""
+    rows = con.sql("SELECT department_key, department FROM dim_department").fetchall()
+    named = {key: NO_DEPARTMENT if name is None else name for key, name in rows}
+    names = sorted(set(named.values()) | {NO_DEPARTMENT})
+    return Departments(names, {key: names.index(name) for key, name in named.items() if key is not None})
+
+
+def rule_offsets_us(rules: list[StageRule]) -> list[int]:
+    """Each rule's SLA in microseconds, converted by polars exactly as judge_stages converts it."""
+    minutes = pl.DataFrame({"m": [r.minutes for r in rules]}, schema={"m": pl.Float64})
+    return minutes.select(us=pl.duration(seconds=pl.col("m") * 60).dt.total_microseconds())["us"].to_list()
+
+
+def read_judged_stages(
+    con: duckdb.DuckDBPyConnection,
+    as_of: datetime,
+    rules: list[StageRule],
+    known: Departments,
+    departments: tuple[str, ...] = (),
+    provinces: tuple[str, ...] = (),
+) -> pl.DataFrame:
+    """The stages judge_stages would judge on_time or yellow (not pending), one narrow row each (JUDGED_SCHEMA).
+
+    The rows, clocks and states of read_stages + judge_stages. Only anchored stages are joined with their
+    anchor: on the case's integer key (fct_complaint's, one per source_system + case_id) where the case
+    was loaded, on source_system + case_id where it was not. (The department filter and the region binding
+    are properties of the case: a stage's anchor passes them whenever the stage does.)
+    """
+    params: dict[str, object] = {
+        "as_of": as_of,
+        "rule_stages": [r.stage for r in rules],
+        "rule_anchors": [r.anchor for r in rules],
+        "rule_offsets": rule_offsets_us(rules),
+        "own_clock": [r.stage for r in rules if not r.anchor],
+        "anchored": [r.stage for r in rules if r.anchor],
+        "anchors": sorted({r.anchor for r in rules if r.anchor}),
+        "departments": list(departments),
+        "provinces": list(provinces),
+    }
+    where = " AND s.department_key IN (SELECT department_key FROM bound_departments)" if departments else ""
+    if provinces:  # fct_case_stage.case_key is the case's fct_complaint key (NULL: not loaded, in no province)
+        where += " AND s.case_key IN (SELECT case_key FROM bound_cases)"
+    finished = "CASE WHEN s.finished_at <= $as_of THEN s.finished_at END"
+
+    def scan(stages: str, case_key: str = "TRUE") -> str:
+        """fct_case_stage rows of these stages (rule: their 1-based index in the rules), as read_stages reads them."""
+        return f"""(
+            SELECT s.rowid AS row_id, s.case_key, s.source_system, s.case_id, s.department_key, s.started_at,
+                {finished} AS finished_at, list_position($rule_stages::VARCHAR[], s.stage) AS rule
+            FROM fct_case_stage AS s
+            WHERE s.started_at <= $as_of AND list_contains(${stages}::VARCHAR[], s.stage) AND {case_key} {where}
+        ) AS s"""
+
+    def anchored(loaded: bool) -> str:
+        case_key = "s.case_key IS NOT NULL" if loaded else "s.case_key IS NULL"
+        match = "a.case_key = s.case_key" if loaded else "a.source_system = s.source_system AND a.case_id = s.case_id"
+        return f"""
+            SELECT s.row_id, s.rule - 1, s.department_key, s.started_at, s.finished_at,
+                -- no anchor event: the stage's own start; an anchor still running: not due (NULL)
+                CASE WHEN a.anchor IS NULL THEN s.started_at ELSE a.anchor_finished END
+                    + to_microseconds(($rule_offsets::BIGINT[])[s.rule])
+            FROM {scan("anchored", case_key)}
+            LEFT JOIN (
+                SELECT s.case_key, s.source_system, s.case_id, s.stage AS anchor, {finished} AS anchor_finished
+                FROM fct_case_stage AS s
+                WHERE s.started_at <= $as_of AND list_contains($anchors::VARCHAR[], s.stage) AND {case_key} {where}
+            ) AS a ON {match} AND a.anchor = ($rule_anchors::VARCHAR[])[s.rule]"""
+
+    sql = f"""
+        WITH bound_departments AS (
+            SELECT department_key FROM dim_department WHERE list_contains($departments::VARCHAR[], department)
+        ), bound_cases AS (
+            SELECT f.case_key FROM fct_complaint AS f JOIN dim_region AS r USING (region_key)
+            WHERE list_contains($provinces::VARCHAR[], r.province)
+        ), clocked AS (
+            SELECT s.row_id, s.rule - 1 AS stage_idx, s.department_key, s.started_at, s.finished_at,
+                s.started_at + to_microseconds(($rule_offsets::BIGINT[])[s.rule]) AS due_at
+            FROM {scan("own_clock")}
+            UNION ALL {anchored(True)}
+            UNION ALL {anchored(False)}
+        )
+        SELECT row_id, stage_idx, department_key, due_at, (year(due_at) * 10 + quarter(due_at))::INTEGER AS quarter_key,
+            coalesce(finished_at > due_at, TRUE) AS is_yellow,
+            (epoch_us(finished_at) - epoch_us(started_at)) // 1000000 AS duration_s
+        FROM clocked
+        WHERE due_at IS NOT NULL AND (finished_at IS NOT NULL OR $as_of > due_at)
+    """
+    code = pl.col("department_key").replace_strict(
+        known.code_by_key, default=known.no_department, return_dtype=pl.Int32
+    )
+    frame = con.sql(sql, params=params).pl().with_columns(department_code=code)
+    return frame.select(list(JUDGED_SCHEMA)).cast(JUDGED_SCHEMA)  # type: ignore[arg-type]
+
+
+def read_stage_details(con: duckdb.DuckDBPyConnection, as_of: datetime, row_ids: pl.Series) -> pl.DataFrame:
+    """source_system, case_id, stage_order, started_at and finished_at (as read_stages reads them) of these
+    fct_case_stage rows, by row_id."""
+    wanted = pl.DataFrame({"row_id": row_ids}, schema={"row_id": pl.Int64})
+    name = f"sla_rows_{uuid.uuid4().hex}"
+    con.register(name, wanted)
+    try:
+        sql = f"""
+            SELECT s.rowid AS row_id, s.source_system, s.case_id, s.stage_order::BIGINT AS stage_order, s.started_at,
+                CASE WHEN s.finished_at <= $as_of THEN s.finished_at END AS finished_at
+            FROM fct_case_stage AS s
+            SEMI JOIN {name} AS w ON s.rowid = w.row_id
+        """
+        return con.sql(sql, params={"as_of": as_of}).pl().cast({"row_id": pl.Int64, "stage_order": pl.Int64})
+    finally:
+        con.unregister(name)
+
+
+def order_keys(department_code: pl.Series, due_at: pl.Series) -> pl.Series:
+    """One int64 per stage that orders stages as (department, due time) does."""
+    if due_at.is_empty():
+        return pl.Series("key", [], dtype=pl.Int64)
+    due = due_at.to_physical().to_numpy()
+    span = int(due.max()) - int(due.min()) + 1
+    if (int(department_code.max()) + 1) * span >= 2**63:  # due times centuries apart: their ranks order them too
+        due = due_at.rank("dense").cast(pl.Int64).to_numpy()
+        span = int(due.max()) + 1
+    return pl.Series("key", department_code.cast(pl.Int64).to_numpy() * span + (due - due.min()), dtype=pl.Int64)
+
+
+def mark_red_cards(con: duckdb.DuckDBPyConnection, as_of: datetime, judged: pl.DataFrame) -> pl.DataFrame:
+    """The yellow rows of `judged` with their read_stage_details, in assign_cards' order, and is_red.
+
+    A department's run of yellow stages is broken only by an on-time stage between two of them, and
+    every second yellow of a run is red. So only the (few) yellow stages are put in assign_cards' order
+    (department, due time, source_system, case_id, stage_order); for each two consecutive ones a binary
+    search in the sorted on-time keys tells whether an on-time stage falls due in between. Only on-time
+    stages due at the very moment of a yellow one of their department need their case to be placed.
+    """
+    key = order_keys(judged["department_code"], judged["due_at"])
+    is_yellow = judged["is_yellow"]
+    yellow = judged.filter(is_yellow).with_columns(key=key.filter(is_yellow))
+    yellow_keys = yellow["key"].sort().to_numpy()
+    on_time_keys = key.filter(~is_yellow).sort().to_numpy()
+    before = np.searchsorted(on_time_keys, yellow_keys, "left")
+    up_to = np.searchsorted(on_time_keys, yellow_keys, "right")
+    separated = np.zeros(yellow_keys.size + 1, dtype=bool)  # [i]: an on-time stage between yellow i-1 and i
+    separated[1:-1] = before[1:] > up_to[:-1]
+    is_tied = ~is_yellow & key.is_in(pl.Series(yellow_keys[up_to > before]).implode())
+    tied = pl.DataFrame({"row_id": judged["row_id"].filter(is_tied), "key": key.filter(is_tied), "is_yellow": False})
+    ranked = (
+        pl.concat([yellow, tied], how="diagonal")
+        .join(read_stage_details(con, as_of, pl.concat([yellow["row_id"], tied["row_id"]])), on="row_id", how="left")
+        .sort("key", "source_system", "case_id", "stage_order")
+        .with_columns(yellows_before=pl.col("is_yellow").cast(pl.Int64).cum_sum() - pl.col("is_yellow").cast(pl.Int64))
+    )
+    separated[ranked.filter(~pl.col("is_yellow"))["yellows_before"].to_numpy()] = True
+    ordered = ranked.filter(pl.col("is_yellow")).drop("key", "yellows_before")
+    codes = ordered["department_code"].to_numpy()
+    starts = separated[:-1] | np.r_[True, codes[1:] != codes[:-1]][: codes.size]  # a department's first: a new run
+    position = np.arange(codes.size)
+    run_start = np.maximum.accumulate(np.where(starts, position, 0)) if codes.size else position
+    return ordered.with_columns(is_red=pl.Series((position - run_start) % 2 == 1, dtype=pl.Boolean))
+
+
+YELLOW_SCHEMA: dict[str, pl.DataType] = {
+    "source_system": pl.String(),
+    "case_id": pl.String(),
+    "stage": pl.String(),
+    "stage_order": pl.Int64(),
+    "started_at": pl.Datetime("us"),
+    "finished_at": pl.Datetime("us"),
+    "department": pl.String(),
+    "sla_minutes": pl.Float64(),
+    "anchor": pl.String(),
+    "due_at": pl.Datetime("us"),
+    "state": pl.String(),
+    "duration_minutes": pl.Float64(),
+    "late_minutes": pl.Float64(),
+    "is_open": pl.Boolean(),
+    "quarter": pl.String(),
+    "is_yellow": pl.Boolean(),
+    "is_red": pl.Boolean(),
+}
+
+
+def _rule_frame(rules: list[StageRule]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "stage_idx": list(range(len(rules))),
+            "stage": [r.stage for r in rules],
+            "sla_minutes": [r.minutes for r in rules],
+            "anchor": [r.anchor for r in rules],
+        },
+        schema={"stage_idx": pl.Int32, "stage": pl.String, "sla_minutes": pl.Float64, "anchor": pl.String},
+    )
+
+
+def describe_yellow_stages(
+    marked: pl.DataFrame, rules: list[StageRule], known: Departments, as_of: datetime
+) -> pl.DataFrame:
+    """mark_red_cards' rows as judge_stages + assign_cards describe them (YELLOW_SCHEMA), latest due first."""
+    finished, due = pl.col("finished_at"), pl.col("due_at")
+    return (
+        marked.join(_rule_frame(rules), on="stage_idx", how="left")
+        .join(known.frame(), on="department_code", how="left")
+        .with_columns(
+            state=pl.lit(YELLOW),
+            duration_minutes=pl.col("duration_s") / 60,
+            late_minutes=(pl.coalesce(finished, pl.lit(as_of)) - due).dt.total_seconds() / 60,
+            is_open=finished.is_null(),
+            quarter=pl.format("{}Q{}", due.dt.year(), due.dt.quarter()),
+            is_yellow=pl.lit(True),
+        )
+        .select(list(YELLOW_SCHEMA))
+        .cast(YELLOW_SCHEMA)  # type: ignore[arg-type]
+        # a stable sort by due time of assign_cards' order
+        .sort(
+            ["due_at", "department", "source_system", "case_id", "stage_order"],
+            descending=[True, False, False, False, False],
+        )
+    )
+
+
+def count_cards(judged: pl.DataFrame, marked: pl.DataFrame, known: Departments) -> pl.DataFrame:
+    """summarise_cards from the judged rows (judged, on time, yellow, still open) and the marked ones (red)."""
+    keys = ["department_code", "quarter_key"]
+    counts = judged.group_by(keys).agg(
+        judged=pl.len(),
+        on_time=(~pl.col("is_yellow")).sum(),
+        yellow=pl.col("is_yellow").sum(),
+        yellow_open=(pl.col("is_yellow") & pl.col("duration_s").is_null()).sum(),
+    )
+    red = marked.group_by(keys).agg(red=pl.col("is_red").sum())
+    return order_cards(
+        counts.join(red, on=keys, how="left")
+        .join(known.frame(), on="department_code", how="left")
+        .with_columns(
+            pl.col("red").fill_null(0),
+            quarter=pl.format("{}Q{}", pl.col("quarter_key") // 10, pl.col("quarter_key") % 10),
+        )
+    )
+
+
+def count_stage_figures(judged: pl.DataFrame, rules: list[StageRule]) -> pl.DataFrame:
+    """summarise_stages from the judged rows."""
+    stats = (
+        judged.select("stage_idx", "is_yellow", minutes=pl.col("duration_s") / 60)
+        .group_by("stage_idx")
+        .agg(
+            judged=pl.len(),
+            on_time=(~pl.col("is_yellow")).sum(),
+            yellow=pl.col("is_yellow").sum(),
+            yellow_open=(pl.col("is_yellow") & pl.col("minutes").is_null()).sum(),
+            median_minutes=pl.col("minutes").median(),
+            p90_minutes=pl.col("minutes").quantile(0.9, interpolation="linear"),
+        )
+        .join(_rule_frame(rules).select("stage_idx", "stage"), on="stage_idx")
+        .drop("stage_idx")
+    )
+    return format_stage_summary(stats, rules)
 
 
 # ---- on-time closure by deadline type (the KPI engine's on_time_rate) -------------------------
