@@ -9,32 +9,25 @@ a browser here: it drives /usr/bin/chromium.
 from __future__ import annotations
 
 import os
-import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, WebSocketRoute, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from benchmarks.browser_timing import (  # one harness for tests and benchmarks
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    find_free_port,
+    guard_network,
+    wait_until_healthy,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 # True once the script run has ended and the main area's text has not changed for SETTLE_MS: a busy CI machine can
 # report "notRunning" before a fresh session's first run starts, or between two reruns.
@@ -49,7 +42,6 @@ SETTLED_JS = """settleMs => {
   if (!last || last.text !== text) { window.__cockpitSettle = {text: text, since: now}; return false; }
   return now - last.since >= settleMs;
 }"""
-SERVER_START_SECONDS = 90
 
 
 def wait_until_settled(page: Page) -> None:
@@ -57,32 +49,6 @@ def wait_until_settled(page: Page) -> None:
     page.wait_for_selector(READY, state="attached")
     page.wait_for_load_state("networkidle")
     page.wait_for_function(SETTLED_JS, arg=SETTLE_MS, polling=200)
-
-
-def find_free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def is_local(url: str) -> bool:
-    parts = urlsplit(url)
-    # data:, blob: and about: URLs never leave the machine.
-    return parts.scheme in ("data", "blob", "about") or (parts.hostname or "") in LOCAL_HOSTS
-
-
-def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"streamlit did not answer within {SERVER_START_SECONDS}s:\n{log.read_text(errors='replace')}")
 
 
 @pytest.fixture
@@ -137,25 +103,6 @@ def browser() -> Iterator[Browser]:
 def outside_requests() -> list[str]:
     """URLs the page tried to reach outside this machine (each one was aborted)."""
     return []
-
-
-def guard_network(context: BrowserContext, blocked: list[str]) -> None:
-    def route_request(route: Route) -> None:
-        if is_local(route.request.url):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort("blockedbyclient")
-
-    def route_socket(ws: WebSocketRoute) -> None:
-        if is_local(ws.url.replace("ws://", "http://", 1).replace("wss://", "https://", 1)):
-            ws.connect_to_server()
-        else:
-            blocked.append(ws.url)
-            ws.close()
-
-    context.route("**/*", route_request)
-    context.route_web_socket(re.compile(".*"), route_socket)
 
 
 @pytest.fixture
