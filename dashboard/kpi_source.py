@@ -112,6 +112,24 @@ def build_case_frame(rows: Sequence[Mapping[str, Any]], default_deadline_days: i
     return pl.DataFrame(records, schema={**CASE_SCHEMA, **extra}, orient="row")
 
 
+def build_customer_base(rows: Sequence[tuple[int, str, str | None, date, int, int | None]]) -> pl.DataFrame:
+    """A customer base frame (BASE_SCHEMA) from (region_key, province, city, month, personal_customers, branches)
+    tuples; a row without a city is the province's own total (hand-built bases for tests and examples)."""
+    records = [
+        {
+            "region_key": key,
+            "province": province,
+            "city": city,
+            "is_province_level": city is None,
+            "month": month,
+            "personal_customers": customers,
+            "branches": branches,
+        }
+        for key, province, city, month, customers, branches in rows
+    ]
+    return pl.DataFrame(records, schema=BASE_SCHEMA)
+
+
 def empty_customer_base() -> pl.DataFrame:
     return pl.DataFrame(schema=BASE_SCHEMA)
 

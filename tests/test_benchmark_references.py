@@ -29,7 +29,7 @@ from benchmarks.pandas_reference import (
 )
 from benchmarks.sql_reference import compute_sql_kpis
 from dashboard.filters import Filters
-from dashboard.kpi_source import DuckDBSource, build_case_frame, write_star_schema
+from dashboard.kpi_source import DuckDBSource, build_case_frame, build_customer_base, write_star_schema
 from dashboard.kpis import compute_kpis, resolve_period
 from dashboard.metrics import KPI_IDS
 from dashboard.periods import Period, previous_year
@@ -207,29 +207,7 @@ def make_edge_base() -> pl.DataFrame:
             rows.append((key, province, city, month, 400_000 + 1_000 * key + index, branches))
         if month.month % 2 == 1:
             rows.append((GD_PROVINCE_KEY, "广东省", None, month, 3_000_000 + index, 150))
-    return pl.DataFrame(
-        [
-            {
-                "region_key": key,
-                "province": province,
-                "city": city,
-                "is_province_level": city is None,
-                "month": month,
-                "personal_customers": customers,
-                "branches": branches,
-            }
-            for key, province, city, month, customers, branches in rows
-        ],
-        schema={
-            "region_key": pl.Int64,
-            "province": pl.String,
-            "city": pl.String,
-            "is_province_level": pl.Boolean,
-            "month": pl.Date,
-            "personal_customers": pl.Int64,
-            "branches": pl.Int64,
-        },
-    )
+    return build_customer_base(rows)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 from dashboard import kpis
 from dashboard.filters import Filters
-from dashboard.kpi_source import FrameSource, build_case_frame
+from dashboard.kpi_source import FrameSource, build_case_frame, build_customer_base
 from dashboard.kpis import compute_breakdown, compute_kpis, compute_mix, compute_period_metrics
 from dashboard.metrics import KPI_IDS, target_for
 from dashboard.periods import Period
@@ -22,31 +22,7 @@ def headline(cases: pl.DataFrame, period: Period = JULY, **source_args: object) 
     return compute_period_metrics(FrameSource(cases, **source_args), period).row(0, named=True)  # type: ignore[arg-type]
 
 
-def base_rows(rows: list[tuple[int, str, str | None, date, int, int | None]]) -> pl.DataFrame:
-    """(region_key, province, city, month, personal_customers, branches) -> a customer base frame."""
-    return pl.DataFrame(
-        [
-            {
-                "region_key": k,
-                "province": p,
-                "city": c,
-                "is_province_level": c is None,
-                "month": m,
-                "personal_customers": n,
-                "branches": b,
-            }
-            for k, p, c, m, n, b in rows
-        ],
-        schema={
-            "region_key": pl.Int64,
-            "province": pl.String,
-            "city": pl.String,
-            "is_province_level": pl.Boolean,
-            "month": pl.Date,
-            "personal_customers": pl.Int64,
-            "branches": pl.Int64,
-        },
-    )
+base_rows = build_customer_base
 
 
 # ---- volume and coverage ----------------------------------------------------------------------
