@@ -517,14 +517,9 @@ def mark_red_cards(con: duckdb.DuckDBPyConnection, as_of: datetime, judged: pl.D
     return ordered.with_columns(is_red=pl.Series((position - run_start) % 2 == 1, dtype=pl.Boolean))
 
 
+# A stage row as read (STAGE_SCHEMA), judged and carded.
 YELLOW_SCHEMA: dict[str, pl.DataType] = {
-    "source_system": pl.String(),
-    "case_id": pl.String(),
-    "stage": pl.String(),
-    "stage_order": pl.Int64(),
-    "started_at": pl.Datetime("us"),
-    "finished_at": pl.Datetime("us"),
-    "department": pl.String(),
+    **STAGE_SCHEMA,
     "sla_minutes": pl.Float64(),
     "anchor": pl.String(),
     "due_at": pl.Datetime("us"),
