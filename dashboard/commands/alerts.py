@@ -14,9 +14,9 @@ import sys
 from datetime import date
 
 from dashboard.alerts import build_alerts_json, compute_alerts
+from dashboard.commands import open_warehouse
 from dashboard.commands.kpis import build_filters, render_table
 from dashboard.filters import DIMENSION_FIELDS
-from warehouse import store
 
 
 def _parse_day(text: str) -> date:
@@ -49,9 +49,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         filters = build_filters(args.where)
-        con = store.open_reader(args.db)
-    except (ValueError, FileNotFoundError) as error:
+    except ValueError as error:
         print(f"错误：{error}", file=sys.stderr)
+        return 2
+    con = open_warehouse(args.db)
+    if con is None:
         return 2
     try:
         payload = build_alerts_json(compute_alerts(con, filters, args.as_of))

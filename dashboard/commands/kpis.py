@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from dashboard.commands import open_warehouse
 from dashboard.filters import DIMENSION_FIELDS, Filters
 from dashboard.formatting import MISSING, format_change, format_points, format_value
 from dashboard.kpi_source import DuckDBSource
@@ -33,7 +34,6 @@ from dashboard.kpis import (
 )
 from dashboard.metrics import KPI_IDS, STATUS_LABELS, get_metric
 from dashboard.periods import PRESETS, Period
-from warehouse import store
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -88,10 +88,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"错误：{error}", file=sys.stderr)
         return 2
-    try:
-        con = store.open_reader(args.db)
-    except FileNotFoundError as error:
-        print(f"错误：{error}", file=sys.stderr)
+    con = open_warehouse(args.db)
+    if con is None:
         return 2
     try:
         source = DuckDBSource(con, filters)

@@ -14,10 +14,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from dashboard.commands import open_warehouse
 from dashboard.commands.kpis import _parse_day
-from dashboard.export.pack.build import FORMATS, build_pack, default_period
+from dashboard.export.pack.build import FORMATS, build_pack_file, default_period
 from dashboard.periods import Period
-from warehouse import store
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -40,14 +40,12 @@ def run(args: argparse.Namespace) -> int:
     if (args.start is None) != (args.end is None):
         print("错误：--from 和 --to 须同时给出（或都不给，使用上一个完整季度）", file=sys.stderr)
         return 2
-    try:
-        con = store.open_reader(args.db)
-    except FileNotFoundError as error:
-        print(f"错误：{error}", file=sys.stderr)
+    con = open_warehouse(args.db)
+    if con is None:
         return 2
     try:
         period = default_period(con) if args.start is None else Period(args.start, args.end)
-        data = build_pack(con, period, fmt, watermark=not args.no_watermark, db=args.db)
+        _document, data = build_pack_file(con, period, fmt, watermark=not args.no_watermark, db=args.db)
     except ValueError as error:
         print(f"错误：{error}", file=sys.stderr)
         return 2

@@ -13,6 +13,7 @@ import json
 import sys
 from datetime import date
 
+from dashboard.commands import open_warehouse
 from dashboard.filters import DIMENSION_FIELDS, Filters
 from dashboard.watchlist import (
     WATCH_LABELS,
@@ -24,7 +25,6 @@ from dashboard.watchlist import (
     keep_levels,
     list_watchlist,
 )
-from warehouse import store
 
 JSON_COLUMNS = [
     "short_id",
@@ -65,9 +65,11 @@ def run(args: argparse.Namespace) -> int:
             if not sep:
                 raise ValueError(f"--where {condition!r}：请写成 维度=值")
             filters = filters.with_where(dimension.strip(), value)
-        con = store.open_reader(args.db)
-    except (ValueError, FileNotFoundError, OSError) as error:
+    except ValueError as error:
         print(f"错误：{error}", file=sys.stderr)
+        return 2
+    con = open_warehouse(args.db)
+    if con is None:
         return 2
     try:
         as_of = args.as_of or find_latest_date(con)

@@ -30,19 +30,6 @@ def default_period(con: duckdb.DuckDBPyConnection) -> Period:
     return last_complete_quarter(latest)
 
 
-def build_pack(
-    con: duckdb.DuckDBPyConnection,
-    period: Period,
-    fmt: str,
-    *,
-    filters: Filters | None = None,
-    watermark: bool = True,
-    db: str | os.PathLike[str] | None = None,
-    user: str | None = None,
-) -> bytes:
-    return build_pack_file(con, period, fmt, filters=filters, watermark=watermark, db=db, user=user)[1]
-
-
 def build_pack_file(
     con: duckdb.DuckDBPyConnection,
     period: Period,
