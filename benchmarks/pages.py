@@ -18,6 +18,7 @@ from dashboard.cockpit_view import build_cockpit_view
 from dashboard.filters import Filters
 from dashboard.kpi_source import DuckDBSource
 from dashboard.kpis import resolve_period
+from dashboard.periods import Period
 
 PageFunction = Callable[[duckdb.DuckDBPyConnection, Filters], object]
 
@@ -43,9 +44,14 @@ def compute_regions(con: duckdb.DuckDBPyConnection, filters: Filters) -> object:
     )
 
 
-def compute_risk_radar(con: duckdb.DuckDBPyConnection, filters: Filters) -> object:
+def resolve_source(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[DuckDBSource, Period]:
+    """The engine's source for these filters and the period they select, as the page loaders start."""
     source = DuckDBSource(con, filters)
-    period = resolve_period(source)
+    return source, resolve_period(source)
+
+
+def compute_risk_radar(con: duckdb.DuckDBPyConnection, filters: Filters) -> object:
+    source, period = resolve_source(con, filters)
     return (
         risk_view.build_risk_pools(source, period),
         risk_view.build_risk_trend(con, source, period),
@@ -54,8 +60,7 @@ def compute_risk_radar(con: duckdb.DuckDBPyConnection, filters: Filters) -> obje
 
 
 def compute_products(con: duckdb.DuckDBPyConnection, filters: Filters) -> object:
-    source = DuckDBSource(con, filters)
-    period = resolve_period(source)
+    source, period = resolve_source(con, filters)
     return (
         products_view.build_issue_pareto(source, period),
         products_view.build_product_issue_matrix(con, source, period),
