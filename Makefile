@@ -34,6 +34,7 @@ setup-dev: $(VENV)/.dev assets/maps/SOURCE.json assets/js/echarts.min.js
 ## Demo mode: build the demo warehouse when none exists, create the local admin, serve on http://127.0.0.1:8501
 run: setup
 	$(PY) -m warehouse demo --if-missing
+	$(PY) -m warehouse rebuild --if-stale
 	COCKPIT_MODE=demo $(PY) -m dashboard.auth demo-admin
 	COCKPIT_MODE=demo $(PY) -m streamlit run streamlit_app.py --server.address $(HOST) --server.port $(PORT) --server.headless true
 

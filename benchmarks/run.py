@@ -24,8 +24,8 @@ from typing import IO, Any
 
 from benchmarks.report import write_readme_table
 from warehouse import store
+from warehouse.commands.rebuild import marts_are_current
 from warehouse.demo.template import FILE_NAMES
-from warehouse.marts import marts_fingerprint, read_marts_fingerprint
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
@@ -91,11 +91,7 @@ def ensure_warehouse(label: str, cases: int) -> tuple[Path, dict[str, Any]]:
         build = {"seconds": seconds, "peak_rss_mib": peak, "measured": datetime.now().isoformat(timespec="seconds")}
         record.write_text(json.dumps(build, indent=2), encoding="utf-8")
     info: dict[str, Any] = {"build": json.loads(record.read_text(encoding="utf-8")) if record.exists() else None}
-    con = store.open_reader(db)
-    try:
-        current = read_marts_fingerprint(con) == marts_fingerprint()
-    finally:
-        con.close()
+    current = marts_are_current(str(db))
     if not current:  # cached by older code (mart SQL or cubes changed since): rebuild its marts once
         print(f"[bench] rebuilding the marts of the {label} warehouse…", flush=True)
         seconds, peak, _out = run_child(["-m", "warehouse", "rebuild", "--db", str(db)])

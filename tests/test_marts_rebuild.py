@@ -61,3 +61,19 @@ def test_rebuild_with_a_failed_mart_check_changes_nothing(
     assert "case_key 不唯一" in capsys.readouterr().err
     assert store.current_version() == served and sha256(served) == digest
     assert query("SELECT count(*) AS n FROM fct_complaint")[0]["n"] == 1
+
+
+def test_if_stale_rebuilds_only_marts_built_by_other_code(tmp_db: Path) -> None:
+    assert main(["rebuild", "--if-stale"]) == 0  # no warehouse: nothing to do, nothing created
+    assert store.current_version() is None
+    build_warehouse([{"case_id": "A", "received_at": at(D)}])
+    assert rebuild.marts_are_current()
+    current = store.current_version()
+    assert main(["rebuild", "--if-stale"]) == 0
+    assert store.current_version() == current, "current marts are left as they are"
+    with store.new_version() as con:  # as if an older release had built them
+        con.execute("UPDATE cfg_marts_build SET fingerprint = 'older-release'")
+    assert not rebuild.marts_are_current()
+    assert main(["rebuild", "--if-stale"]) == 0
+    assert rebuild.marts_are_current()
+    assert query("SELECT count(*) AS n FROM fct_complaint")[0]["n"] == 1

@@ -8,7 +8,7 @@ import sys
 from dashboard.config import db_path
 from data_checks.gate import record_outcome, validate_marts
 from warehouse import store
-from warehouse.marts import rebuild_marts
+from warehouse.marts import marts_fingerprint, read_marts_fingerprint, rebuild_marts
 
 
 class MartChecksFailed(RuntimeError):
@@ -18,7 +18,21 @@ class MartChecksFailed(RuntimeError):
 def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("rebuild", help="由原始数据重建星型模型（发布为新版本）")
     parser.add_argument("--db", help="warehouse path (default: COCKPIT_DB or settings)")
+    parser.add_argument(
+        "--if-stale",
+        action="store_true",
+        help="只在数据集市由旧版本代码建成时重建（升级后 make run 用）；没有数据仓库时什么也不做",
+    )
     parser.set_defaults(handler=run)
+
+
+def marts_are_current(db: str | None = None) -> bool:
+    """Whether the served warehouse's marts were built by this code (same mart SQL and cube builder)."""
+    con = store.open_reader(db)
+    try:
+        return read_marts_fingerprint(con) == marts_fingerprint()
+    finally:
+        con.close()
 
 
 def rebuild_warehouse(db: str | None = None) -> dict[str, int]:
@@ -38,6 +52,8 @@ def rebuild_warehouse(db: str | None = None) -> dict[str, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.if_stale and (store.current_version(args.db) is None or marts_are_current(args.db)):
+        return 0
     try:
         counts = rebuild_warehouse(args.db)
     except FileNotFoundError as error:
