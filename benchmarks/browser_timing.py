@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -222,27 +222,36 @@ def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log: Pat
 
 
 @contextmanager
-def serve_cockpit(db: Path, scratch: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`streamlit run streamlit_app.py` on a free loopback port; yields its base URL and process."""
+def run_streamlit(
+    script: str | Path, env: Mapping[str, str], log: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`streamlit run <script>` from the project root on a free loopback port, output to `log`; yields its base URL
+    and process once it answers, and stops it afterwards (the benchmark and the browser tests share this)."""
     port = find_free_port()
     base_url = f"http://127.0.0.1:{port}"
-    log = scratch / SERVER_LOG
-    command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port)]
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-    with open(log, "wb") as log_handle:
+    with open(log, "wb") as log_handle:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=build_server_env(db, scratch), stdout=log_handle, stderr=subprocess.STDOUT
+            command, cwd=PROJECT_ROOT, env=dict(env), stdout=log_handle, stderr=subprocess.STDOUT
         )
+    try:
+        wait_until_healthy(base_url, process, log)
+        yield base_url, process
+    finally:
+        process.terminate()
         try:
-            wait_until_healthy(base_url, process, log)
-            yield base_url, process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+@contextmanager
+def serve_cockpit(db: Path, scratch: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The cockpit on `db`; yields its base URL and process."""
+    with run_streamlit("streamlit_app.py", build_server_env(db, scratch), scratch / SERVER_LOG) as served:
+        yield served
 
 
 def guard_network(context: BrowserContext, blocked: list[str]) -> None:

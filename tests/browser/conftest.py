@@ -9,8 +9,6 @@ a browser here: it drives /usr/bin/chromium.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +19,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from benchmarks.browser_timing import (  # one harness for tests and benchmarks
     CHROMIUM,
     CHROMIUM_ARGS,
-    find_free_port,
     guard_network,
-    wait_until_healthy,
+    run_streamlit,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -54,45 +51,25 @@ def wait_until_settled(page: Page) -> None:
 @pytest.fixture
 def app_server(tmp_path: Path, isolated_warehouse: Path) -> Iterator[str]:
     """`streamlit run streamlit_app.py` serving the test's own warehouse; yields its base URL."""
-    port = find_free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log = tmp_path / "streamlit.log"
     # The autouse fixture already put COCKPIT_DB / COCKPIT_SALT_FILE of this test's tmp folder in the environment.
     # TMPDIR: the server's upload copies stay in the test's folder.
     server_tmp = tmp_path / "server-tmp"
     server_tmp.mkdir()
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": str(server_tmp)}
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "streamlit_app.py",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-    ]
-    with open(log, "wb") as log_handle:
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log_handle, stderr=subprocess.STDOUT)
-        try:
-            wait_until_healthy(base_url, process, log)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
+    with run_streamlit("streamlit_app.py", env, tmp_path / "streamlit.log") as (base_url, _process):
+        yield base_url
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def require_chromium() -> None:
+    """Skips (with the reason) where Debian's chromium is not installed: a user's machine without `make setup-dev`.
+    On CI the set-up installs it, so no browser test skips there."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (make setup-dev)")
+
+
+@pytest.fixture(scope="session")
+def browser(require_chromium: None) -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

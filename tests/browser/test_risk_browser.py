@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,9 +32,8 @@ from tests import test_cockpit_support as support
 from tests.browser.conftest import (
     ARTIFACTS,
     PROJECT_ROOT,
-    find_free_port,
     guard_network,
-    wait_until_healthy,
+    run_streamlit,
     wait_until_settled,
 )
 from warehouse.importer.pipeline import import_file
@@ -64,36 +64,23 @@ def write_router(folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def serve(tmp_path_factory: pytest.TempPathFactory):
     """A factory: serve(db) -> base URL of a streamlit server on that warehouse (stopped at module end)."""
-    processes: list[subprocess.Popen[bytes]] = []
+    with ExitStack() as servers:
 
-    def start(db: Path, salt: Path) -> str:
-        folder = tmp_path_factory.mktemp("risk-server")
-        router = write_router(folder)
-        port = find_free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        env = {
-            **os.environ,
-            "COCKPIT_DB": str(db),
-            "COCKPIT_SALT_FILE": str(salt),
-            "PYTHONPATH": str(PROJECT_ROOT),
-            "PYTHONDONTWRITEBYTECODE": "1",
-        }
-        command = [sys.executable, "-m", "streamlit", "run", str(router), "--server.port", str(port)]
-        command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-        log = folder / "streamlit.log"
-        with open(log, "wb") as handle:  # the child keeps its own copy of the descriptor
-            process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
-        processes.append(process)
-        wait_until_healthy(base_url, process, log)
-        return base_url
+        def start(db: Path, salt: Path) -> str:
+            folder = tmp_path_factory.mktemp("risk-server")
+            env = {
+                **os.environ,
+                "COCKPIT_DB": str(db),
+                "COCKPIT_SALT_FILE": str(salt),
+                "PYTHONPATH": str(PROJECT_ROOT),
+                "PYTHONDONTWRITEBYTECODE": "1",
+            }
+            base_url, _process = servers.enter_context(
+                run_streamlit(write_router(folder), env, folder / "streamlit.log")
+            )
+            return base_url
 
-    yield start
-    for process in processes:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        yield start
 
 
 def person(i: int) -> dict[str, str]:

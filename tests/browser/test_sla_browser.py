@@ -6,8 +6,6 @@ Until the router lists these pages, the server runs a copy of streamlit_app.py w
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from pathlib import Path
@@ -15,7 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PROJECT_ROOT, Cockpit, find_free_port, wait_until_healthy
+from benchmarks.browser_timing import run_streamlit
+from tests.browser.conftest import PROJECT_ROOT, Cockpit
 from tests.builders import build_cases
 
 pytestmark = pytest.mark.browser
@@ -32,7 +31,7 @@ def write_router(folder: Path) -> Path:
     source = (PROJECT_ROOT / "streamlit_app.py").read_text(encoding="utf-8")
     lines = source.split("\n")
     if "pages/sla.py" not in source:
-        lines[lines.index("]", lines.index(next(x for x in lines if x.startswith("PAGES")))):0] = MY_PAGES
+        lines[lines.index("]", lines.index(next(x for x in lines if x.startswith("PAGES")))) : 0] = MY_PAGES
     text = "\n".join(lines).replace("st.Page(path,", f"st.Page(str({str(PROJECT_ROOT)!r}) + '/' + path,")
     target = folder / "app.py"
     target.write_text(text, encoding="utf-8")
@@ -45,26 +44,23 @@ def sla_server(tmp_path: Path, isolated_warehouse: Path) -> Iterator[str]:
 
     received = [date(2024, 6, 1), date(2024, 6, 6), date(2024, 6, 20)]  # as of 06-20 10:00, the latest data
     rows = [
-        {"case_id": f"O{i}", "received_at": datetime.combine(day, time(10)), "closed_at": None, "status": "办理中",
-         "complainant_name": CLEAR_NAME, "phone": CLEAR_PHONE, "complainant_id": CLEAR_ID, "department": "己部"}
+        {
+            "case_id": f"O{i}",
+            "received_at": datetime.combine(day, time(10)),
+            "closed_at": None,
+            "status": "办理中",
+            "complainant_name": CLEAR_NAME,
+            "phone": CLEAR_PHONE,
+            "complainant_id": CLEAR_ID,
+            "department": "己部",
+        }
         for i, day in enumerate(received)
     ]
     result = load_frame(build_cases(rows), "cases", file_name="cases.csv")
     assert not result.rejected, result.message
-    port = find_free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log = tmp_path / "streamlit.log"
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
-    command = [sys.executable, "-m", "streamlit", "run", str(write_router(tmp_path)), "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true"]
-    with open(log, "wb") as handle:
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
-        try:
-            wait_until_healthy(base_url, process, log)
-            yield base_url
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    with run_streamlit(write_router(tmp_path), env, tmp_path / "streamlit.log") as (base_url, _process):
+        yield base_url
 
 
 def test_overdue_list_downloads_masked_and_pages_show_no_clear_identity(
