@@ -14,7 +14,7 @@ from datetime import datetime
 import polars as pl
 
 from dashboard.filters import Filters
-from dashboard.formatting import MISSING, format_change, format_count
+from dashboard.formatting import MISSING, format_change, format_count, format_series
 from dashboard.i18n import FILTER_NAMES_EN, text
 from dashboard.kpis import (
     KpiReport,
@@ -156,20 +156,14 @@ def describe_filters_en(filters: Filters) -> list[str]:
 
 def format_rising_table(rising: pl.DataFrame, lang: str) -> pl.DataFrame:
     """The rising issues with the headers and number formats of the language."""
-    return rising.select(
-        pl.col("key").fill_null("（空白）").alias(text("key_issue", lang)),
-        pl.col("current")
-        .map_elements(lambda v: format_count(v, lang), return_dtype=pl.String)
-        .alias(text("current", lang)),
-        pl.col("earlier")
-        .map_elements(lambda v: format_count(v, lang), return_dtype=pl.String)
-        .alias(text("earlier", lang)),
-        pl.col("change")
-        .map_elements(lambda v: f"+{format_count(v, lang)}", return_dtype=pl.String)
-        .alias(text("change", lang)),
-        pl.col("change_rate")
-        .map_elements(format_change, return_dtype=pl.String, skip_nulls=False)
-        .alias(text("change_rate", lang)),
+    return pl.DataFrame(
+        [
+            rising["key"].fill_null("（空白）").alias(text("key_issue", lang)),
+            format_series(rising["current"], lambda v: format_count(v, lang)).alias(text("current", lang)),
+            format_series(rising["earlier"], lambda v: format_count(v, lang)).alias(text("earlier", lang)),
+            format_series(rising["change"], lambda v: f"+{format_count(v, lang)}").alias(text("change", lang)),
+            format_series(rising["change_rate"], format_change, skip_nulls=False).alias(text("change_rate", lang)),
+        ]
     )
 
 

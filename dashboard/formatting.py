@@ -7,6 +7,10 @@ screen, on a slide and in the committee pack.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
 
 MISSING = "—"
 
@@ -82,3 +86,15 @@ def format_value(value: float | int | None, unit: str, lang: str = "zh") -> str:
         decimals = 2 if abs(value) < 100 else (1 if abs(value) < 10_000 else 0)  # type: ignore[arg-type]
         return f"{value:,.{decimals}f}"
     return format_count(value, lang)
+
+
+def format_series(values: pl.Series, formatter: Callable[[Any], str], *, skip_nulls: bool = True) -> pl.Series:
+    """`formatter` applied to each value in plain Python, as a String column of the same name.
+
+    Never `map_elements`: a Python callback inside a Polars expression runs on Polars' thread pool and takes the
+    GIL there, and a Polars call that waits on that pool while holding the GIL (`to_pandas`, from `st.dataframe`,
+    in another session's thread) then deadlocks the server (docs/design.md, "Concurrent sessions").
+    Tables that are formatted for reading are small: a list comprehension costs nothing.
+    """
+    cells = [None if value is None and skip_nulls else formatter(value) for value in values.to_list()]
+    return pl.Series(values.name, cells, dtype=pl.String)

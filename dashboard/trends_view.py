@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from dashboard.filters import Filters
-from dashboard.formatting import format_change, format_value
+from dashboard.formatting import format_change, format_series, format_value
 from dashboard.i18n import metric_name, text
 from dashboard.kpis import KpiSource, compute_breakdown, is_covered, resolve_period
 from dashboard.metrics import KPI_IDS, get_metric, target_for
@@ -131,9 +131,8 @@ def build_volume_trend(
         volumes = volumes.with_columns(series=pl.lit(TOTAL))
     earlier = previous_year(span)
     coverage = source.coverage()
-    last_year = _volumes(source, earlier, grain).with_columns(
-        pl.col("bucket").map_elements(lambda b: shift_bucket(b, 1), return_dtype=pl.String)
-    )
+    last_year = _volumes(source, earlier, grain)
+    last_year = last_year.with_columns(format_series(last_year["bucket"], lambda b: shift_bucket(b, 1)))
     if not is_covered(coverage, earlier):
         last_year = last_year.with_columns(pl.lit(None, dtype=pl.Int64).alias("volume"))
     return VolumeTrend(span, grain, stack_by, volumes.select("bucket", "series", "volume"), last_year)
@@ -204,8 +203,9 @@ def build_kpi_trends(source: KpiSource, grain: str, metric_ids: Sequence[str] = 
                 pl.col(f"{metric_id}__reason").alias("reason"),
             )
         else:  # the target is on the change against last year (volume): each bucket's 同比
-            earlier = compute_breakdown(source, previous_year(span), grain).select(
-                pl.col("key").map_elements(lambda b: shift_bucket(b, 1), return_dtype=pl.String).alias("bucket"),
+            earlier_breakdown = compute_breakdown(source, previous_year(span), grain)
+            earlier = earlier_breakdown.select(
+                format_series(earlier_breakdown["key"], lambda b: shift_bucket(b, 1)).alias("bucket"),
                 pl.col(metric_id).cast(pl.Float64).alias("earlier"),
             )
             points = (
@@ -234,10 +234,10 @@ def metric_unit(trend: KpiTrend) -> str:
     return "yoy" if trend.figure != "value" else get_metric(trend.metric_id).unit
 
 
-def _format_cells(values: pl.Expr, unit: str, lang: str) -> pl.Expr:
+def _format_cells(values: pl.Series, unit: str, lang: str) -> pl.Series:
     if unit == "yoy":
-        return values.map_elements(format_change, return_dtype=pl.String, skip_nulls=False)
-    return values.map_elements(lambda v: format_value(v, unit, lang), return_dtype=pl.String, skip_nulls=False)
+        return format_series(values, format_change, skip_nulls=False)
+    return format_series(values, lambda v: format_value(v, unit, lang), skip_nulls=False)
 
 
 def format_volume_table(trend: VolumeTrend, lang: str) -> pl.DataFrame:
@@ -247,8 +247,8 @@ def format_volume_table(trend: VolumeTrend, lang: str) -> pl.DataFrame:
     counts = [c for c in wide.columns if c not in ("bucket", yoy)]
     return wide.select(
         pl.col("bucket").alias(text("bucket", lang)),
-        *(_format_cells(pl.col(c), "count", lang).alias(c) for c in counts),
-        _format_cells(pl.col(yoy), "yoy", lang),
+        *(_format_cells(wide[c], "count", lang) for c in counts),
+        _format_cells(wide[yoy], "yoy", lang),
     )
 
 
@@ -257,10 +257,10 @@ def format_kpi_table(trend: KpiTrend, lang: str) -> pl.DataFrame:
     unit = metric_unit(trend)
     columns = [
         pl.col("bucket").alias(text("bucket", lang)),
-        _format_cells(pl.col("value"), unit, lang).alias(metric_name(trend.metric_id, lang)),
+        _format_cells(trend.points["value"], unit, lang).alias(metric_name(trend.metric_id, lang)),
     ]
     if trend.points["target"].is_not_null().any():
-        columns.append(_format_cells(pl.col("target"), unit, lang).alias(text("target_line", lang)))
+        columns.append(_format_cells(trend.points["target"], unit, lang).alias(text("target_line", lang)))
     columns.append(pl.col("reason").fill_null("").alias(text("not_available", lang)))
     return trend.points.select(columns)
 

@@ -98,9 +98,11 @@ def load_check_results(con: duckdb.DuckDBPyConnection, batch_id: int | None = No
 def add_catalog_columns(frame: pl.DataFrame) -> pl.DataFrame:
     """Description, Chinese column name and severity label from the catalog (kept out of dq_result)."""
     descriptions = {e: (c.description if (c := find_check(e)) else "") for e in frame["expectation"].unique()}
+    # Looked up in Python, not with map_elements (no Python callbacks inside Polars: docs/design.md).
+    labels = {name: label_column(name) for name in frame["column_name"].drop_nulls().unique()}
     return frame.with_columns(
         pl.col("expectation").replace_strict(descriptions, default="", return_dtype=pl.String).alias("description"),
-        pl.col("column_name").map_elements(label_column, return_dtype=pl.String).alias("column_label"),
+        pl.col("column_name").replace_strict(labels, default=None, return_dtype=pl.String).alias("column_label"),
         pl.when(pl.col("critical")).then(pl.lit("关键")).otherwise(pl.lit("警告")).alias("severity"),
     )
 

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.charts.theme import PALETTE, apply_plotly_theme
-from dashboard.formatting import format_count, format_percent
+from dashboard.formatting import format_count, format_percent, format_series
 from dashboard.i18n import text
 
 MAX_BARS = 8
@@ -60,10 +60,10 @@ def build_mix_bar(frame: pl.DataFrame, title: str, lang: str = "zh", height: int
 
 def build_mix_table(frame: pl.DataFrame, dimension_label: str, lang: str = "zh") -> pl.DataFrame:
     """The same numbers as the chart, formatted, with the headers in the language."""
-    return frame.select(
-        pl.col("key").fill_null("（空白）" if lang == "zh" else "(blank)").alias(dimension_label),
-        pl.col("volume")
-        .map_elements(lambda v: format_count(v, lang), return_dtype=pl.String)
-        .alias(text("volume", lang)),
-        pl.col("share").map_elements(format_percent, return_dtype=pl.String).alias(text("share", lang)),
+    return pl.DataFrame(
+        [
+            frame["key"].fill_null("（空白）" if lang == "zh" else "(blank)").alias(dimension_label),
+            format_series(frame["volume"], lambda v: format_count(v, lang)).alias(text("volume", lang)),
+            format_series(frame["share"], format_percent).alias(text("share", lang)),
+        ]
     )

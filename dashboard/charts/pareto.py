@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.charts.theme import NEUTRAL, PALETTE, SEQUENTIAL, apply_plotly_theme
-from dashboard.formatting import format_percent
+from dashboard.formatting import format_percent, format_series
 
 
 def build_pareto_figure(issues: pl.DataFrame, cut: float, title: str = "问题类型帕累托") -> go.Figure:
@@ -93,7 +93,7 @@ def format_pareto_table(issues: pl.DataFrame) -> pl.DataFrame:
     return issues.select(
         pl.col("issue").alias("问题类型"),
         pl.col("volume").alias("投诉量"),
-        pl.col("share").map_elements(format_percent, return_dtype=pl.String).alias("占比"),
-        pl.col("cum_share").map_elements(format_percent, return_dtype=pl.String).alias("累计占比"),
+        format_series(issues["share"], format_percent).alias("占比"),
+        format_series(issues["cum_share"], format_percent).alias("累计占比"),
         pl.when(pl.col("is_vital")).then(pl.lit("是")).otherwise(pl.lit("")).alias("关键少数"),
     )

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.charts.theme import BAD, NEUTRAL, WARNING, apply_plotly_theme
-from dashboard.formatting import format_count, format_percent
+from dashboard.formatting import format_count, format_percent, format_series
 
 RISK_COLOURS: dict[str, str] = {"高": BAD, "中": WARNING, "低": NEUTRAL}
 RISK_NAMES: dict[str, str] = {"高": "高风险", "中": "中风险", "低": "低风险"}
@@ -84,7 +84,7 @@ def format_breakdown_table(breakdown: pl.DataFrame, label: str) -> pl.DataFrame:
         pl.col("中").alias("中风险"),
         pl.col("低").alias("低风险"),
         pl.col("volume").alias("合计"),
-        pl.col("high_share").map_elements(format_percent, return_dtype=pl.String).alias("高风险占比"),
+        format_series(breakdown["high_share"], format_percent).alias("高风险占比"),
     )
 
 
