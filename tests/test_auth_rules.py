@@ -139,10 +139,10 @@ def test_cli_hashes_a_password_and_creates_the_demo_admin_once(
 
     from dashboard.auth.__main__ import main
 
-    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-Pass\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-Pass-2026\n"))
     assert main(["hash"]) == 0
     hashed = capsys.readouterr().out.strip()
-    assert check_password(User("x", "x", "领导", password_hash=hashed), "s3cret-Pass")
+    assert check_password(User("x", "x", "领导", password_hash=hashed), "s3cret-Pass-2026")
     assert main(["demo-admin"]) == 0
     first = capsys.readouterr().err
     assert "密码" in first and (tmp_db.parent / "demo_users.yaml").exists()

@@ -11,10 +11,10 @@ COCKPIT_AUTH=off turns login off for automated tests; production refuses it.
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 from pathlib import Path
 
+from dashboard.auth import policy
 from dashboard.auth.access import ADMIN_ROLE
 from dashboard.auth.users import User, hash_password, write_users
 from dashboard.config import PROJECT_ROOT, db_path, setting
@@ -56,7 +56,9 @@ def ensure_demo_admin(path: Path) -> str | None:
     """Create the demo users file with one admin; returns the new password (None if it existed)."""
     if path.exists():
         return None
-    password = secrets.token_urlsafe(9)
+    # Random, meets the password policy, printed once; not flagged must_change: the demo is loopback-only
+    # with demo data, and a forced change at every `make run` on a fresh folder would buy nothing (docs/security.md).
+    password = policy.generate()
     write_users(path, [User(DEMO_ADMIN, "演示管理员", ADMIN_ROLE, password_hash=hash_password(password))])
     print(
         f"演示模式：已创建本机管理员 {DEMO_ADMIN}，密码 {password}（只显示这一次；删除 {path} 可重新生成）",

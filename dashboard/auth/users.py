@@ -8,6 +8,7 @@ The file (COCKPIT_USERS, or [auth] users_file in settings.toml) looks like:
         role: 消保中心
         password_hash: "$2b$12$..."      # python -m dashboard.auth hash
         provinces: [广东]                 # optional: sees only these provinces
+        must_change: true                # optional: an initial password, changed at first login
       li.si@bank.example:                # an SSO (OIDC) user: no password, matched by e-mail
         name: 李四
         role: 领导
@@ -17,6 +18,7 @@ No clear password is ever stored; a user without a hash can only sign in through
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +44,7 @@ class User:
     role: str
     provinces: tuple[str, ...] = ()  # canonical province names; empty = every region
     password_hash: str = ""
+    must_change: bool = False  # an initial password issued by an administrator: no page until it is changed
 
     @property
     def is_region_bound(self) -> bool:
@@ -113,6 +116,7 @@ def parse_user(username: str, entry: Any, known_roles: Mapping[str, Any], path: 
         role=role,
         provinces=tuple(dict.fromkeys(provinces)),
         password_hash=password_hash,
+        must_change=bool(entry.get("must_change", False)),
     )
 
 
@@ -125,10 +129,39 @@ def write_users(path: Path, users: list[User]) -> None:
                 "role": u.role,
                 **({"password_hash": u.password_hash} if u.password_hash else {}),
                 **({"provinces": list(u.provinces)} if u.provinces else {}),
+                **({"must_change": True} if u.must_change else {}),
             }
             for u in users
         }
     }
+    _replace_file(path, body)
+
+
+def store_password(path: Path, username: str, password_hash: str, must_change: bool) -> None:
+    """Set one user's hash (and must_change) in the users file, keeping every other key and user.
+
+    The file is re-read here, not taken from a cache, so an edit made meanwhile is kept; comments
+    in the file are lost (YAML round trip)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise UsersFileError(f"无法读取用户文件 {path}：{error}") from error
+    entries = raw.get("users") if isinstance(raw, dict) else None
+    if not isinstance(entries, dict) or not isinstance(entries.get(username), dict):
+        raise UsersFileError(f"用户文件 {path} 中没有用户 {username}")
+    entry = entries[username]
+    entry["password_hash"] = password_hash
+    if must_change:
+        entry["must_change"] = True
+    else:
+        entry.pop("must_change", None)
+    _replace_file(path, raw)
+
+
+def _replace_file(path: Path, body: object) -> None:
+    """Write beside, then rename: a reader (another session) never sees half a file; mode 600 (hashes)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    path.chmod(0o600)
+    fresh = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fresh.write_text(yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    fresh.chmod(0o600)
+    os.replace(fresh, path)
