@@ -6,13 +6,20 @@ from datetime import UTC, datetime, time, timedelta
 
 import streamlit as st
 
-from dashboard.auth import admin_view, audit, gate
+from dashboard.auth import admin_view, audit, gate, session
 
 gate.require_page(__file__)
 st.title("审计日志")
 st.caption(
-    f"记录登录、退出、页面查看（含筛选条件）、导出、SQL 查询与数据导入。日志文件：{audit.audit_path()}（只能追加）"
+    "记录登录（含失败）、账号锁定与解锁、修改密码、退出、页面查看（含筛选条件）、导出、SQL 查询与数据导入。"
+    f"日志文件：{audit.audit_path()}（只能追加）"
 )
+
+if st.button("校验日志完整性", icon=":material/verified:", key="audit-verify"):
+    check = audit.verify()
+    session.record("audit_verified", "admin_audit", {"ok": check.ok, "rows": check.rows, "broken_id": check.broken_id})
+    (st.success if check.ok else st.error)(check.message())
+st.caption("每行记录带有与前一行相连的哈希；任何一行被修改或删除，校验都会指出第一处断开的位置。")
 
 user_col, action_col, text_col = st.columns(3)
 username = user_col.text_input("用户名", key="audit-user")

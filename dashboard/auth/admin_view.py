@@ -10,7 +10,7 @@ from dashboard.auth.access import ALL_PAGES
 from dashboard.auth.audit import ACTIONS
 from dashboard.auth.users import User
 
-USER_COLUMNS = ["用户名", "姓名", "角色", "数据范围", "登录方式"]
+USER_COLUMNS = ["用户名", "姓名", "角色", "数据范围", "登录方式", "状态"]
 AUDIT_HEADERS = {
     "id": "序号",
     "at_utc": "时间（UTC）",
@@ -23,7 +23,15 @@ AUDIT_HEADERS = {
 }
 
 
-def build_users_table(users: Mapping[str, User]) -> pl.DataFrame:
+def build_users_table(users: Mapping[str, User], locked: Mapping[str, str] | None = None) -> pl.DataFrame:
+    """One row a user; `locked` maps a locked user name to the (shown) time its lock ends."""
+    locks = locked or {}
+
+    def status(u: User) -> str:
+        if u.username in locks:
+            return f"已锁定至 {locks[u.username]}"
+        return "须修改初始密码" if u.must_change else "正常"
+
     rows = [
         (
             u.username,
@@ -31,6 +39,7 @@ def build_users_table(users: Mapping[str, User]) -> pl.DataFrame:
             u.role,
             "、".join(u.provinces) or "全部地区",
             "密码" if u.password_hash else "统一身份认证",
+            status(u),
         )
         for u in users.values()
     ]

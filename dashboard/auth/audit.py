@@ -38,6 +38,7 @@ ACTIONS: dict[str, str] = {
     "audit_verified": "校验审计日志",
     "logout": "退出",
     "session_expired": "会话过期",
+    "session_resumed": "恢复会话",
     "page_view": "查看页面",
     "access_denied": "拒绝访问",
     "export": "导出",

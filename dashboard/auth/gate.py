@@ -10,11 +10,12 @@ so a region-bound user's provinces are forced and the view is audited with its f
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import streamlit as st
 
-from dashboard.auth import access, mode, session
+from dashboard.auth import access, mode, policy, session
 from dashboard.auth.users import User, UsersFileError
 from dashboard.filters import Filters
 from dashboard.kpi_source import FilterOptions
@@ -70,15 +71,68 @@ def render_login() -> None:
         submitted = st.form_submit_button("登录", type="primary")
     if mode.current_mode() == mode.DEMO and mode.configured_users_file() is None:
         st.caption(f"演示模式：管理员账号 {mode.DEMO_ADMIN}，密码在启动服务器的控制台中显示一次。")
+    render_cookie()
     if submitted:
         try:
-            user = session.sign_in(username, password)
+            outcome = session.sign_in(username, password)
         except UsersFileError as error:
             st.error(str(error))
             return
-        if user is None:
+        if outcome.locked_until is not None:
+            st.error(session.lock_message(outcome.locked_until), icon=":material/lock:")
+            return
+        if outcome.user is None:
             st.error("用户名或密码不正确。")
             return
+        st.rerun()
+
+
+def render_cookie() -> None:
+    """Keep the browser's session cookie in step with this session: set while signed in (a reload
+    then resumes, session.py), cleared after logout or expiry.
+
+    Streamlit offers no way to send a Set-Cookie header, so a line of script run in the page writes
+    it (st.html runs it in the app's own document). SameSite=Strict; Secure behind HTTPS. It cannot
+    be HttpOnly: the token is therefore worth nothing without the server's record (tokens.py),
+    which logout, a lock and the idle limit end (docs/security.md)."""
+    token = st.session_state.get(session.K_TOKEN)
+    if token:
+        _, absolute = session.session_limits()
+        value, max_age = json.dumps(str(token)), int(absolute)
+    elif st.session_state.get(session.K_CLEAR_COOKIE):
+        value, max_age = '""', 0
+    else:
+        return
+    st.html(
+        "<script>(function(){var s=location.protocol==='https:'?'; Secure':'';"
+        f"document.cookie='{session.COOKIE}='+{value}+'; Path=/; Max-Age={max_age}; SameSite=Strict'+s;}})();"
+        "</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def render_password_change(user: User) -> None:
+    """The only thing a user with an initial password (must_change) sees until it is changed."""
+    st.title("首次登录：请设置新密码")
+    st.info(
+        f"管理员发放的初始密码须在首次登录时修改。新密码至少 {policy.min_length()} 个字符，"
+        f"包含大写字母、小写字母、数字、其他符号中的至少 {policy.min_classes()} 类，且不能包含用户名。",
+        icon=":material/password:",
+    )
+    with st.form("auth-change-password"):
+        current = st.text_input("原密码", type="password", key="auth-current-password")
+        new = st.text_input("新密码", type="password", key="auth-new-password")
+        confirm = st.text_input("再次输入新密码", type="password", key="auth-confirm-password")
+        submitted = st.form_submit_button("保存新密码", type="primary")
+    if submitted:
+        try:
+            problem = session.change_password(user, current, new, confirm)
+        except UsersFileError as error:
+            problem = str(error)
+        if problem:
+            st.error(problem)
+            return
+        st.success("密码已修改。")
         st.rerun()
 
 
@@ -88,6 +142,7 @@ def render_user_box(user: User) -> None:
         return
     scope = "、".join(user.provinces) if user.provinces else "全部地区"
     st.caption(f"当前用户：{user.label()} · {user.role} · 数据范围：{scope}")
+    render_cookie()
     if st.button("退出登录", icon=":material/logout:", key="auth-logout", width="stretch"):
         session.sign_out()
         st.rerun()
@@ -103,6 +158,9 @@ def admit(page: str) -> bool:
     st.session_state[K_VIEWED_RUN] = False
     user = session.current_user()
     if user is None:
+        return False
+    if user.must_change:
+        render_password_change(user)
         return False
     if not access.user_can_open(user, page):
         render_refusal(page)
@@ -127,6 +185,9 @@ def require_page(path: str) -> None:
     if user is None:
         render_login()
         st.stop()
+    if user.must_change:
+        render_password_change(user)
+        st.stop()
     if not access.user_can_open(user, page):
         render_refusal(page)
         session.record("access_denied", page)
@@ -136,7 +197,7 @@ def require_page(path: str) -> None:
 def enforce_filters(filters: Filters) -> Filters:
     """The sidebar's filters as this user may run them; the view is audited with them."""
     user = session.current_user()
-    if user is None:
+    if user is None or user.must_change:
         st.stop()
     page = st.session_state.get(K_PAGE, "")
     if page and not access.user_can_open(user, page):
