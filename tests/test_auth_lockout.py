@@ -95,3 +95,30 @@ def test_must_change_user_sees_only_the_password_form(
         assert [t.value for t in at.title] == ["首次登录：请设置新密码"], page
         assert not at.dataframe and not at.metric and not at.exception, page
     assert audit.search(username="root", action="page_view").height == 0
+
+
+def test_admin_unlocks_on_the_users_page_and_verifies_the_audit_log(
+    tmp_path: Path, tmp_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard.auth.access import load_roles
+    from dashboard.auth.users import load_users
+
+    path = enable_login(monkeypatch, tmp_path)
+    for _ in range(5):
+        lockout.register_failure("boss")
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    at.session_state["auth.user"] = load_users(path, load_roles())["root"]
+    at.session_state["auth.login_at"] = at.session_state["auth.seen_at"] = time.time()
+    at.run()
+    at.switch_page("pages/admin_users.py").run()
+    table = at.dataframe[0].value  # the users table comes first
+    assert table.set_index("用户名").loc["boss", "状态"].startswith("已锁定至")
+    at.button(key="admin-unlock").click().run()
+    assert not at.exception and lockout.locked_until("boss") is None
+    unlocked = audit.search(action="account_unlocked")
+    assert unlocked["username"].to_list() == ["root"] and '"username": "boss"' in unlocked["detail"].item()
+    at.switch_page("pages/admin_audit.py").run()
+    at.button(key="audit-verify").click().run()
+    assert any("审计日志完整" in s.value for s in at.success), [e.value for e in at.error]
+    assert audit.search(action="audit_verified").height == 1
