@@ -35,6 +35,8 @@ K_CLEAR_COOKIE = "auth.clear_cookie"
 COOKIE = "cockpit_session"
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 TEST_USER = User("test", "测试（未启用登录）", ADMIN_ROLE)
+# A bcrypt hash (cost 12) of no password anyone uses: checked for unknown names so they cost the same time.
+_NOBODY = User("", "", "", password_hash="$2b$12$gamzY27DhxTK9NdeOvR0ZOne2Pvj6rlAhSNIt6qGtoQPNhMg5cIYu")
 
 
 def session_id() -> str:
@@ -193,6 +195,8 @@ def sign_in(username: str, password: str) -> Outcome:
         _record_as(name, "login_failed", {"reason": "账号已锁定", "ip": _ip()})
         return Outcome(locked_until=until)
     user = known_users().get(name)
+    if user is None:  # spend a bcrypt check anyway: the response time must not tell which names exist
+        check_password(_NOBODY, password)
     if user is None or not check_password(user, password):
         _record_as(name, "login_failed", {"reason": "用户名或密码不正确", "ip": _ip()})
         until = lockout.register_failure(name)
@@ -228,6 +232,11 @@ def change_password(user: User, current: str, new: str, confirm: str) -> str | N
         return "未配置用户文件，无法修改密码。"
     store_password(path, user.username, hash_password(new), must_change=False)
     lockout.register_success(user.username)
+    # Sessions opened with the old password (other browsers) end; this one continues on a fresh token.
+    tokens.end_user(user.username)
+    _, absolute = session_limits()
+    st.session_state[K_TOKEN], st.session_state[K_TOKEN_ID] = tokens.issue(user.username, absolute)
+    st.session_state[K_LOGIN_AT] = time.time()
     record("password_changed", detail={"username": user.username, "by": "本人"}, user=user)
     st.session_state[K_USER] = known_users().get(user.username, user)
     return None
