@@ -52,6 +52,8 @@ def issue(username: str, absolute_seconds: float, now: float | None = None) -> t
     token_id = secrets.token_hex(16)
     body = f"{VERSION}.{_b64(username)}.{token_id}.{int(now + absolute_seconds)}"
     with state.connect() as con:
+        # Rows past the absolute limit can never verify again: drop them so the file stays small.
+        con.execute("DELETE FROM sessions WHERE login_at < ?", (now - 2 * absolute_seconds,))
         con.execute(
             "INSERT INTO sessions (token_id, username, login_at, seen_at) VALUES (?, ?, ?, ?)",
             (token_id, username, now, now),
