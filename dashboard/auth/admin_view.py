@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from dashboard.auth import policy
 from dashboard.auth.access import ALL_PAGES
 from dashboard.auth.audit import ACTIONS
 from dashboard.auth.users import User
@@ -30,7 +31,9 @@ def build_users_table(users: Mapping[str, User], locked: Mapping[str, str] | Non
     def status(u: User) -> str:
         if u.username in locks:
             return f"已锁定至 {locks[u.username]}"
-        return "须修改初始密码" if u.must_change else "正常"
+        if u.must_change:
+            return "须修改初始密码"
+        return "密码已过期" if u.password_hash and policy.expired(u.password_changed) else "正常"
 
     rows = [
         (

@@ -111,11 +111,19 @@ def render_cookie() -> None:
     )
 
 
-def render_password_change(user: User) -> None:
-    """The only thing a user with an initial password (must_change) sees until it is changed."""
-    st.title("首次登录：请设置新密码")
+_CHANGE_TITLES = {
+    "initial": ("首次登录：请设置新密码", "管理员发放的初始密码须在首次登录时修改。"),
+    "expired": ("密码已过期：请设置新密码", "密码使用已超过 {days} 天，须修改后才能继续使用。"),
+    "asked": ("修改密码", ""),
+}
+
+
+def render_password_change(user: User, reason: str) -> None:
+    """The only thing shown while a password must be changed (initial, expired) or the user asked to."""
+    title, why = _CHANGE_TITLES[reason]
+    st.title(title)
     st.info(
-        f"管理员发放的初始密码须在首次登录时修改。新密码至少 {policy.min_length()} 个字符，"
+        why.format(days=policy.max_age_days()) + f"新密码至少 {policy.min_length()} 个字符，"
         f"包含大写字母、小写字母、数字、其他符号中的至少 {policy.min_classes()} 类，且不能包含用户名。",
         icon=":material/password:",
     )
@@ -124,6 +132,9 @@ def render_password_change(user: User) -> None:
         new = st.text_input("新密码", type="password", key="auth-new-password")
         confirm = st.text_input("再次输入新密码", type="password", key="auth-confirm-password")
         submitted = st.form_submit_button("保存新密码", type="primary")
+    if reason == "asked" and st.button("取消", key="auth-change-cancel"):
+        st.session_state.pop(session.K_CHANGE_ASKED, None)
+        st.rerun()
     if submitted:
         try:
             problem = session.change_password(user, current, new, confirm)
@@ -143,6 +154,9 @@ def render_user_box(user: User) -> None:
     scope = "、".join(user.provinces) if user.provinces else "全部地区"
     st.caption(f"当前用户：{user.label()} · {user.role} · 数据范围：{scope}")
     render_cookie()
+    if user.password_hash and st.button("修改密码", icon=":material/password:", key="auth-change", width="stretch"):
+        st.session_state[session.K_CHANGE_ASKED] = True
+        st.rerun()
     if st.button("退出登录", icon=":material/logout:", key="auth-logout", width="stretch"):
         session.sign_out()
         st.rerun()
@@ -159,8 +173,9 @@ def admit(page: str) -> bool:
     user = session.current_user()
     if user is None:
         return False
-    if user.must_change:
-        render_password_change(user)
+    reason = session.password_change_reason(user)
+    if reason:
+        render_password_change(user, reason)
         return False
     if not access.user_can_open(user, page):
         render_refusal(page)
@@ -185,8 +200,9 @@ def require_page(path: str) -> None:
     if user is None:
         render_login()
         st.stop()
-    if user.must_change:
-        render_password_change(user)
+    reason = session.password_change_reason(user)
+    if reason:
+        render_password_change(user, reason)
         st.stop()
     if not access.user_can_open(user, page):
         render_refusal(page)
@@ -197,7 +213,7 @@ def require_page(path: str) -> None:
 def enforce_filters(filters: Filters) -> Filters:
     """The sidebar's filters as this user may run them; the view is audited with them."""
     user = session.current_user()
-    if user is None or user.must_change:
+    if user is None or session.password_change_reason(user):
         st.stop()
     page = st.session_state.get(K_PAGE, "")
     if page and not access.user_can_open(user, page):

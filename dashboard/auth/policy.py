@@ -1,4 +1,4 @@
-"""Password quality (等保 2.0 身份鉴别: 口令复杂度): length, character classes, not the user name.
+"""Password quality (等保 2.0 身份鉴别: 口令复杂度并定期更换): length, character classes, not the user name, age.
 
 Settings in settings.toml [auth]: password_min_length (default 12) and password_min_classes
 (default 3 of: lower-case, upper-case, digits, other characters). Every path that sets a
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from datetime import date
 
 from dashboard.config import setting
 
@@ -22,6 +23,23 @@ def min_length() -> int:
 
 def min_classes() -> int:
     return int(setting("auth", "password_min_classes", default=3))
+
+
+def max_age_days() -> int:
+    """[auth] password_max_days: a password older than this must be changed at the next login (0 = never)."""
+    return int(setting("auth", "password_max_days", default=90))
+
+
+def expired(changed: str, today: date | None = None) -> bool:
+    """Whether a password set on `changed` (ISO date) is past the maximum age; an unknown date is not."""
+    days = max_age_days()
+    if days <= 0 or not changed:
+        return False
+    try:
+        set_on = date.fromisoformat(changed)
+    except ValueError:
+        return True  # a date nobody can read is treated as old: the user sets a new password
+    return ((today or date.today()) - set_on).days > days
 
 
 def character_classes(password: str) -> set[str]:

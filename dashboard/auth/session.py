@@ -32,6 +32,7 @@ K_TOKEN = "auth.token"  # the signed token of this login (tokens.py), also the b
 K_TOKEN_ID = "auth.token_id"
 K_TRIED = "auth.cookie_tried"  # the browser's token already checked in this session
 K_CLEAR_COOKIE = "auth.clear_cookie"
+K_CHANGE_ASKED = "auth.change_asked"  # the user asked to change their password (sidebar button)
 COOKIE = "cockpit_session"
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 TEST_USER = User("test", "测试（未启用登录）", ADMIN_ROLE)
@@ -209,6 +210,17 @@ def sign_in(username: str, password: str) -> Outcome:
     return Outcome(user=user)
 
 
+def password_change_reason(user: User) -> str | None:
+    """Why this user must set a new password before any page opens, or None."""
+    if user.must_change:
+        return "initial"
+    if user.password_hash and policy.expired(user.password_changed):
+        return "expired"
+    if st.session_state.get(K_CHANGE_ASKED):
+        return "asked"  # the user chose 修改密码 in the sidebar
+    return None
+
+
 def change_password(user: User, current: str, new: str, confirm: str) -> str | None:
     """The signed-in user sets a new password (required while must_change); the reason when refused."""
     if not check_password(user, current):
@@ -239,6 +251,7 @@ def change_password(user: User, current: str, new: str, confirm: str) -> str | N
     st.session_state[K_LOGIN_AT] = time.time()
     record("password_changed", detail={"username": user.username, "by": "本人"}, user=user)
     st.session_state[K_USER] = known_users().get(user.username, user)
+    st.session_state.pop(K_CHANGE_ASKED, None)
     return None
 
 

@@ -9,6 +9,7 @@ The file (COCKPIT_USERS, or [auth] users_file in settings.toml) looks like:
         password_hash: "$2b$12$..."      # python -m dashboard.auth hash
         provinces: [广东]                 # optional: sees only these provinces
         must_change: true                # optional: an initial password, changed at first login
+        password_changed: 2026-12-03     # written when a password is set; [auth] password_max_days ages it
       li.si@bank.example:                # an SSO (OIDC) user: no password, matched by e-mail
         name: 李四
         role: 领导
@@ -21,6 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,7 @@ class User:
     provinces: tuple[str, ...] = ()  # canonical province names; empty = every region
     password_hash: str = ""
     must_change: bool = False  # an initial password issued by an administrator: no page until it is changed
+    password_changed: str = ""  # ISO date the password was last set ("" = unknown: never counted as expired)
 
     @property
     def is_region_bound(self) -> bool:
@@ -117,6 +120,7 @@ def parse_user(username: str, entry: Any, known_roles: Mapping[str, Any], path: 
         provinces=tuple(dict.fromkeys(provinces)),
         password_hash=password_hash,
         must_change=bool(entry.get("must_change", False)),
+        password_changed=str(entry.get("password_changed") or ""),
     )
 
 
@@ -130,6 +134,7 @@ def write_users(path: Path, users: list[User]) -> None:
                 **({"password_hash": u.password_hash} if u.password_hash else {}),
                 **({"provinces": list(u.provinces)} if u.provinces else {}),
                 **({"must_change": True} if u.must_change else {}),
+                **({"password_changed": u.password_changed} if u.password_changed else {}),
             }
             for u in users
         }
@@ -151,6 +156,7 @@ def store_password(path: Path, username: str, password_hash: str, must_change: b
         raise UsersFileError(f"用户文件 {path} 中没有用户 {username}")
     entry = entries[username]
     entry["password_hash"] = password_hash
+    entry["password_changed"] = date.today().isoformat()
     if must_change:
         entry["must_change"] = True
     else:
