@@ -55,6 +55,10 @@ def connect() -> Iterator[sqlite3.Connection]:
     with _lock:
         con = sqlite3.connect(path, timeout=10, isolation_level=None)
         try:
+            # WAL and synchronous=NORMAL: a session check runs on every page run, and a full fsync per
+            # commit would queue concurrent sessions behind the disk (this file is state, not evidence).
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")
             con.executescript(_SCHEMA)
             con.execute("BEGIN IMMEDIATE")
             try:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from dashboard.auth import state
 
 VERSION = "v1"
+TOUCH_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,8 @@ def check(token: str, idle_seconds: float, absolute_seconds: float, now: float |
         if now > expires or now - seen_at > idle_seconds or now - login_at > absolute_seconds:
             con.execute("UPDATE sessions SET ended = 1 WHERE token_id = ?", (token_id,))
             return Verdict(username, token_id, login_at, problem="expired")
-        con.execute("UPDATE sessions SET seen_at = ? WHERE token_id = ?", (now, token_id))
+        if now - seen_at >= TOUCH_SECONDS:  # the idle clock needs seconds, not every rerun's write
+            con.execute("UPDATE sessions SET seen_at = ? WHERE token_id = ?", (now, token_id))
     return Verdict(username, token_id, login_at)
 
 
