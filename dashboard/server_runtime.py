@@ -16,6 +16,7 @@ See docs/design.md, "Concurrent sessions".
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import logging
 import sys
@@ -132,10 +133,13 @@ class RunWatchdog:
         faulthandler.cancel_dump_traceback_later()
 
     def _loop(self) -> None:
-        stream = self.stream or sys.stderr
+        # The process's own stderr (the server log), not a replacement a test harness may have put in sys.stderr.
+        stream = self.stream or sys.__stderr__
         while not self._stop.is_set():
             # Re-armed on every pass: it fires only when this thread could not run for limit_s (the GIL is stuck).
-            faulthandler.dump_traceback_later(self.limit_s, repeat=False, file=stream)
+            # A stream without a file descriptor (a test harness's) gets no C-level dump.
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                faulthandler.dump_traceback_later(self.limit_s, repeat=False, file=stream)
             try:
                 self.check_once()
             except Exception:  # noqa: BLE001 - the watchdog must outlive a bad report
