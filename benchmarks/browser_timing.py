@@ -121,6 +121,9 @@ DRAWN_JS = """({settleMs, stuckMs, after}) => {
   for (const el of main.querySelectorAll('[data-testid="stVegaLiteChart"], [data-testid="stMetricChart"]')) {
     if (shown(el)) charts.push({kind: 'vega', ok: painted(el, 'canvas, svg'), sig: ''});
   }
+  for (const el of main.querySelectorAll('svg.cockpit-spark')) {
+    if (shown(el)) charts.push({kind: 'spark', ok: sized(el), sig: el.querySelector('polyline').getAttribute('points')});
+  }
   for (const el of main.querySelectorAll('[data-testid="stDataFrame"]')) {
     if (shown(el)) charts.push({kind: 'grid', ok: painted(el, 'canvas'), sig: ''});
   }
