@@ -36,7 +36,7 @@ run: setup
 	$(PY) -m warehouse demo --if-missing
 	$(PY) -m warehouse rebuild --if-stale
 	COCKPIT_MODE=demo $(PY) -m dashboard.auth demo-admin
-	COCKPIT_MODE=demo $(PY) -m streamlit run streamlit_app.py --server.address $(HOST) --server.port $(PORT) --server.headless true
+	COCKPIT_MODE=demo $(PY) -m dashboard serve --address $(HOST) --port $(PORT)
 
 ## Lint, then every test (unit, integration on real DuckDB files, AppTest, browser)
 test: setup-dev

@@ -6,13 +6,18 @@ The first page listed is the home page.
 
 from __future__ import annotations
 
-import streamlit as st
+from dashboard.server_runtime import prepare_server
 
-from dashboard import components, data, sidebar
-from dashboard.auth import access, gate
-from dashboard.auth.users import User
-from dashboard.config import setting
-from dashboard.i18n import NAV_TITLES_EN, SECTION_TITLES_EN, text
+prepare_server()  # first: libraries fully imported before sessions share them; the run watchdog started
+
+import streamlit as st  # noqa: E402
+from streamlit.runtime.scriptrunner import get_script_run_ctx  # noqa: E402
+
+from dashboard import components, data, sidebar  # noqa: E402
+from dashboard.auth import access, gate  # noqa: E402
+from dashboard.auth.users import User  # noqa: E402
+from dashboard.config import setting  # noqa: E402
+from dashboard.i18n import NAV_TITLES_EN, SECTION_TITLES_EN, text  # noqa: E402
 
 APP_TITLE = "投诉信访治理驾驶舱"
 
@@ -73,7 +78,10 @@ with st.sidebar:
 gate.render_banner()
 page_id = access.page_id(getattr(page, "_page", None) or page.url_path)  # a file page's own path
 if gate.admit(page_id):
-    try:
-        page.run()
-    finally:
-        gate.log_view_if_unlogged(page_id)
+    ctx = get_script_run_ctx()
+    # A run past [server] watchdog_seconds is reported in the server log with where it is stuck.
+    with prepare_server().track(ctx.session_id if ctx else "-", page_id, user.username):
+        try:
+            page.run()
+        finally:
+            gate.log_view_if_unlogged(page_id)

@@ -121,6 +121,9 @@ DRAWN_JS = """({settleMs, stuckMs, after}) => {
   for (const el of main.querySelectorAll('[data-testid="stVegaLiteChart"], [data-testid="stMetricChart"]')) {
     if (shown(el)) charts.push({kind: 'vega', ok: painted(el, 'canvas, svg'), sig: ''});
   }
+  for (const el of main.querySelectorAll('svg.cockpit-spark')) {
+    if (shown(el)) charts.push({kind: 'spark', ok: sized(el), sig: el.querySelector('polyline').getAttribute('points')});
+  }
   for (const el of main.querySelectorAll('[data-testid="stDataFrame"]')) {
     if (shown(el)) charts.push({kind: 'grid', ok: painted(el, 'canvas'), sig: ''});
   }
@@ -225,12 +228,12 @@ def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log: Pat
 def run_streamlit(
     script: str | Path, env: Mapping[str, str], log: Path
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`streamlit run <script>` from the project root on a free loopback port, output to `log`; yields its base URL
+    """`python -m dashboard serve --script <script>` from the project root on a free loopback port, output to `log`; yields its base URL
     and process once it answers, and stops it afterwards (the benchmark and the browser tests share this)."""
     port = find_free_port()
     base_url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+    # The product's own launcher (libraries loaded and watchdog started before the first visitor), as `make run`.
+    command = [sys.executable, "-m", "dashboard", "serve", "--script", str(script), "--port", str(port)]
     with open(log, "wb") as log_handle:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=dict(env), stdout=log_handle, stderr=subprocess.STDOUT
@@ -248,9 +251,11 @@ def run_streamlit(
 
 
 @contextmanager
-def serve_cockpit(db: Path, scratch: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """The cockpit on `db`; yields its base URL and process."""
-    with run_streamlit("streamlit_app.py", build_server_env(db, scratch), scratch / SERVER_LOG) as served:
+def serve_cockpit(
+    db: Path, scratch: Path, env: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The cockpit on `db` (environment: `env`, default build_server_env's); yields its base URL and process."""
+    with run_streamlit("streamlit_app.py", env or build_server_env(db, scratch), scratch / SERVER_LOG) as served:
         yield served
 
 

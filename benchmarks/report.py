@@ -139,7 +139,32 @@ def _rows() -> list[Row]:
         ),
         ("内存峰值：引擎测量进程（含 pandas 参照）", _get("engine", "process_peak_rss_mib"), _mib, "", None),
     ]
+    rows += _concurrent_rows()
     return rows
+
+
+def _concurrent_rows() -> list[Row]:
+    """N people at once (benchmarks/concurrent_sessions.py): every session signs in, opens, filters, switches page."""
+    count = lambda v: "—" if v is None else f"{v:.0f}"  # noqa: E731
+    return [
+        ("多人同时使用：会话数（同时登录、打开、筛选、换页）", _get("concurrent", "sessions"), count, "", None),
+        ("　失败的会话（报错或卡住）", _get("concurrent", "failed"), count, "0", lambda v: v == 0),
+        ("　健康检查失败（服务无响应）", _get("concurrent", "health_failures"), count, "0", lambda v: v == 0),
+        ("　健康检查最慢一次", _get("concurrent", "health_slowest_s"), _seconds, "", None),
+        ("　登录后驾驶舱画完 p50", _get("concurrent", "open_p50_s"), _seconds, "", None),
+        ("　登录后驾驶舱画完 p95", _get("concurrent", "open_p95_s"), _seconds, "", None),
+        ("　改筛选到重画完 p50", _get("concurrent", "filter_p50_s"), _seconds, "", None),
+        ("　改筛选到重画完 p95", _get("concurrent", "filter_p95_s"), _seconds, "≤ 1.5 s", lambda v: v <= 1.5),
+        ("　打开第二页（趋势分析）p95", _get("concurrent", "second_page_p95_s"), _seconds, "", None),
+        (
+            "　服务进程 CPU 时间 / 墙钟时间",
+            _ratio(_get("concurrent", "server_cpu_s"), _get("concurrent", "wall_s")),
+            lambda v: "—" if v is None else f"{v:.0%}",
+            "",
+            None,
+        ),
+        ("　服务内存峰值", _get("concurrent", "server_peak_rss_mib"), _mib, "≤ 4 GiB", lambda v: v <= MIB_LIMIT),
+    ]
 
 
 def _verdict(row: Row, value: float | None) -> str:
@@ -158,6 +183,12 @@ def render_table(results: dict[str, Any]) -> str:
         f"运行于 {results.get('date', '?')}，提交 `{results.get('commit', '?')}`；机器："
         f"{machine.get('cpus', '?')} 核 {machine.get('cpu_model', '')}，{machine.get('memory_gib', '?')} GiB 内存，"
         f"Python {machine.get('python', '?')}；每项取 {results.get('runs', '?')} 次的中位数（另有注明的除外）。",
+        *(
+            f"{names[label]}一列来自较早的运行（{sizes[label]['measured_in'].get('date')}，"
+            f"提交 `{sizes[label]['measured_in'].get('commit')}`），本次未测；其中没有的行显示为 —。"
+            for label in labels
+            if sizes[label].get("measured_in")
+        ),
         "",
         "| 测量 | " + " | ".join(names[label] for label in labels) + " | 目标（1000 万件） | 达标 |",
         "|---|" + "---:|" * len(labels) + "---|:-:|",

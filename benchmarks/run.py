@@ -131,7 +131,7 @@ def measure_csv_import(runs: int) -> dict[str, Any]:
     }
 
 
-def measure_size(label: str, cases: int, runs: int, browser: bool, pack: bool) -> dict[str, Any]:
+def measure_size(label: str, cases: int, runs: int, browser: bool, pack: bool, sessions: int) -> dict[str, Any]:
     db, info = ensure_warehouse(label, cases)
     print(f"[bench] {label}: engine, pages and references…", flush=True)
     _seconds, peak, out = run_child(["-m", "benchmarks.engine", "--db", str(db), "--runs", str(runs)])
@@ -151,7 +151,32 @@ def measure_size(label: str, cases: int, runs: int, browser: bool, pack: bool) -
         print(f"[bench] {label}: the cockpit in chromium…", flush=True)
         _s, _p, out = run_child(["-m", "benchmarks.browser_timing", "--db", str(db), "--runs", str(runs)])
         result["browser"] = json.loads(out)
+        if sessions:
+            print(f"[bench] {label}: {sessions} browser sessions at once…", flush=True)
+            # Exit 1 means a session failed or the server stopped answering: that is a result to report, not a crash.
+            done = subprocess.run(
+                [sys.executable, "-m", "benchmarks.concurrent_sessions", "--db", str(db), "--sessions", str(sessions)],
+                cwd=PROJECT_ROOT,
+                capture_output=True,
+                text=True,
+            )
+            if not done.stdout.strip().startswith("["):
+                raise RuntimeError(f"the concurrent-session benchmark failed:\n{done.stderr[-4000:]}")
+            result["concurrent"] = json.loads(done.stdout)[0]
     return result
+
+
+def keep_sizes_not_measured(results: dict[str, Any]) -> None:
+    """A run of some sizes keeps the other sizes' figures from the newest earlier result (marked as such), so
+    `--sizes 1m` does not blank the 10M column of the README table."""
+    earlier = sorted(RESULTS.glob("*.json"))
+    if not earlier:
+        return
+    previous = json.loads(earlier[-1].read_text(encoding="utf-8"))
+    for label, figures in previous.get("sizes", {}).items():
+        if label not in results["sizes"]:
+            source = figures.get("measured_in") or {"date": previous.get("date"), "commit": previous.get("commit")}
+            results["sizes"][label] = {**figures, "measured_in": source}
 
 
 def describe_machine() -> dict[str, Any]:
@@ -192,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-browser", action="store_true", help="skip the chromium timings")
     parser.add_argument("--no-pack", action="store_true", help="skip the committee pack")
     parser.add_argument("--no-import", action="store_true", help="skip the CSV import")
+    parser.add_argument("--sessions", type=int, default=20, help="concurrent browser sessions (0: skip)")
     args = parser.parse_args(argv)
     labels = [s.strip() for s in args.sizes.split(",") if s.strip()]
     unknown = [s for s in labels if s not in SIZES]
@@ -210,7 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         print("[bench] 1M-row CSV import with validation…", flush=True)
         results["csv_import"] = measure_csv_import(args.import_runs)
     for label in labels:
-        results["sizes"][label] = measure_size(label, SIZES[label], args.runs, not args.no_browser, not args.no_pack)
+        browser = not args.no_browser
+        results["sizes"][label] = measure_size(label, SIZES[label], args.runs, browser, not args.no_pack, args.sessions)
+    keep_sizes_not_measured(results)
     results["total_seconds"] = time.perf_counter() - started
     RESULTS.mkdir(exist_ok=True)
     target = RESULTS / f"{results['date'][:10]}-{results['commit'].replace('+changes', '')}.json"

@@ -17,6 +17,8 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard import uploads
 from dashboard.charts.kpi_cards import KpiCard
+from dashboard.charts.sparkline import build_sparkline_svg
+from dashboard.charts.theme import PALETTE
 from dashboard.export.buttons import TABLE_FORMATS, figure_title, render_chart_downloads, render_table_downloads
 from dashboard.export.identity import may_export
 from dashboard.export.log import log_export
@@ -293,7 +295,10 @@ def render_preview(preview: Preview) -> None:
     st.markdown("**字段映射**（文件表头 → 标准中文表头）")
     render_table(uploads.build_mapping_table(preview), key="import-mapping")
     if preview.unmapped:
-        st.warning(f"以下列不在导入模板中，将被忽略：{escape_markdown('、'.join(preview.unmapped))}", icon=":material/visibility_off:")
+        st.warning(
+            f"以下列不在导入模板中，将被忽略：{escape_markdown('、'.join(preview.unmapped))}",
+            icon=":material/visibility_off:",
+        )
     else:
         st.caption("文件中的每一列都有对应字段，没有被忽略的列。")
 
@@ -342,9 +347,11 @@ def render_kpi_card(card: KpiCard) -> None:
             delta_arrow=card.delta_arrow,  # type: ignore[arg-type]
             delta_description=card.delta_description if card.delta else None,
             help=card.help,
-            chart_data=card.spark or None,
-            chart_type="line",
         )
+        # Inline SVG rather than st.metric's Vega chart: twelve of those cost the browser seconds per open.
+        spark = build_sparkline_svg(card.spark, PALETTE[0], card.label)
+        if spark:
+            st.markdown(spark, unsafe_allow_html=True)
         st.caption(card.footnote or "&nbsp;")
 
 
