@@ -65,7 +65,8 @@ def problem(password: str, username: str = "") -> str | None:
     if len(used) < classes:
         return f"密码须包含{'、'.join(CLASS_NAMES)}中的至少 {classes} 类（当前只有：{'、'.join(sorted(used)) or '无'}）"
     name = username.strip().lower()
-    if name and (password.lower() == name or name in password.lower()):
+    # Containment is checked for names of 3+ characters: a 2-letter name ("gd") would forbid too much.
+    if name and (password.lower() == name or (len(name) >= 3 and name in password.lower())):
         return "密码不能包含用户名"
     return None
 
