@@ -33,6 +33,11 @@ CASE_COLUMNS = (
     "is_resolved_first_time",
     "is_regulator_referred",
     "satisfaction",
+    "mediation",
+    "litigation_source",
+    "compensation_yuan",
+    "amount_disputed_yuan",
+    "is_advance_payment",
     "region_key",
     *(column for _key, column in LIST_FILTERS.values()),
 )
@@ -49,6 +54,11 @@ METRIC_IDS = (
     "handling_days_median",
     "handling_days_p90",
     "satisfaction_rate",
+    "mediation_success_rate",
+    "litigation_rate",
+    "compensation_yuan",
+    "payout_ratio",
+    "advance_payment_count",
 )
 BASE_COLUMNS = ("region_key", "province", "city", "is_province_level", "month", "personal_customers", "branches")
 SATISFIED = ("满意", "基本满意")
@@ -158,6 +168,12 @@ def compute_period(cases: pd.DataFrame, base_rows: pd.DataFrame, period: Period)
     satisfaction = closed["satisfaction"].str.strip()
     surveyed = satisfaction.notna() & ~satisfaction.isin(NOT_SURVEYED)
     customers, branches = compute_customer_base(base_rows, period)
+    mediation = closed["mediation"]
+    litigation = closed["litigation_source"]
+    compensation = closed["compensation_yuan"].astype("float64")
+    disputed = closed["amount_disputed_yuan"].astype("float64")
+    paid = (compensation > 0) & (disputed > 0)
+    advance = closed["is_advance_payment"]
     return {
         "volume": volume,
         "repeat_rate": divide(repeats.sum(), identified.sum()),
@@ -171,6 +187,16 @@ def compute_period(cases: pd.DataFrame, base_rows: pd.DataFrame, period: Period)
         "handling_days_median": float(handled.quantile(0.5)) if len(handled) else None,
         "handling_days_p90": float(handled.quantile(0.9)) if len(handled) else None,
         "satisfaction_rate": divide(satisfaction.isin(SATISFIED).sum(), surveyed.sum()),
+        "mediation_success_rate": divide(
+            (mediation == "调解成功").sum(), mediation.isin(["调解成功", "调解失败"]).sum()
+        ),
+        "litigation_rate": divide(litigation.fillna(False).astype(bool).sum(), len(closed))
+        if litigation.notna().any()
+        else None,
+        "compensation_yuan": float(compensation.sum()) if compensation.notna().any() else None,
+        # Money: a plain division (divide() is for counts).
+        "payout_ratio": float(compensation[paid].sum() / disputed[paid].sum()) if paid.any() else None,
+        "advance_payment_count": int(advance.fillna(False).astype(bool).sum()) if advance.notna().any() else None,
     }
 
 

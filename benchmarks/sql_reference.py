@@ -32,7 +32,8 @@ coverage AS (  -- over all cases: a period outside the data has no figures at al
 cases AS (
     SELECT received_date, closed_date, is_closed, due_date, is_on_time, handling_days, has_complainant,
            is_repeat, is_resolved_first_time, coalesce(is_regulator_referred, FALSE) AS referred,
-           trim(satisfaction) AS satisfaction
+           trim(satisfaction) AS satisfaction, mediation, litigation_source,
+           compensation_yuan::DOUBLE AS compensation, amount_disputed_yuan::DOUBLE AS disputed, is_advance_payment
     FROM v_complaint AS c
     WHERE {where}
 ),
@@ -56,7 +57,17 @@ closed AS (  -- closed in P; a case 已办结 without 办结时间 counts where 
            count(*) FILTER (WHERE c.satisfaction IN ('满意', '基本满意')) AS satisfied,
            avg(c.handling_days) FILTER (WHERE c.closed_date IS NOT NULL) AS handling_mean,
            quantile_cont(c.handling_days::DOUBLE, 0.5) FILTER (WHERE c.closed_date IS NOT NULL) AS handling_median,
-           quantile_cont(c.handling_days::DOUBLE, 0.9) FILTER (WHERE c.closed_date IS NOT NULL) AS handling_p90
+           quantile_cont(c.handling_days::DOUBLE, 0.9) FILTER (WHERE c.closed_date IS NOT NULL) AS handling_p90,
+           count(*) AS closed_cases,
+           count(*) FILTER (WHERE c.mediation = '调解成功') AS mediation_won,
+           count(*) FILTER (WHERE c.mediation IN ('调解成功', '调解失败')) AS mediation_tried,
+           count(c.litigation_source) AS litigation_stated,
+           count(*) FILTER (WHERE c.litigation_source) AS litigation_yes,
+           sum(c.compensation) AS compensation,
+           sum(c.compensation) FILTER (WHERE c.compensation > 0 AND c.disputed > 0) AS paid_amount,
+           sum(c.disputed) FILTER (WHERE c.compensation > 0 AND c.disputed > 0) AS paid_disputed,
+           count(c.is_advance_payment) AS advance_stated,
+           count(*) FILTER (WHERE c.is_advance_payment) AS advance_yes
     FROM periods AS p
     JOIN cases AS c ON c.is_closed
         AND coalesce(c.closed_date, c.received_date) >= p.p_start
@@ -95,6 +106,8 @@ tallies AS (
            k.rft_known, k.rft_yes, k.surveyed, k.satisfied,
            coalesce(k.on_time_yes, 0) AS on_time_yes, coalesce(k.referred_yes, 0) AS referred_yes,
            k.handling_mean, k.handling_median, k.handling_p90,
+           k.closed_cases, k.mediation_won, k.mediation_tried, k.litigation_stated, k.litigation_yes,
+           k.compensation, k.paid_amount, k.paid_disputed, k.advance_stated, k.advance_yes,
            coalesce(k.on_time_closed, 0) + coalesce(o.open_due, 0) AS due,
            coalesce(k.referred_closed, 0) + coalesce(o.referred_open_due, 0) AS referred_due,
            b.customers, b.branches
@@ -117,7 +130,12 @@ SELECT name,
        handling_mean AS handling_days_mean,
        handling_median AS handling_days_median,
        handling_p90 AS handling_days_p90,
-       satisfied / nullif(surveyed, 0) AS satisfaction_rate
+       satisfied / nullif(surveyed, 0) AS satisfaction_rate,
+       mediation_won / nullif(mediation_tried, 0) AS mediation_success_rate,
+       CASE WHEN litigation_stated > 0 THEN litigation_yes / closed_cases END AS litigation_rate,
+       compensation AS compensation_yuan,
+       paid_amount / nullif(paid_disputed, 0) AS payout_ratio,
+       CASE WHEN advance_stated > 0 THEN advance_yes END AS advance_payment_count
 FROM tallies
 WHERE covered
 """

@@ -74,11 +74,13 @@ def format_days(value: float | None, lang: str = "zh") -> str:
 
 
 def format_value(value: float | int | None, unit: str, lang: str = "zh") -> str:
-    """Format by the metric catalog's unit: count, rate, per_million, days."""
+    """Format by the metric catalog's unit: count, rate, per_million, days, yuan."""
     if unit == "rate":
         return format_percent(value)  # type: ignore[arg-type]
     if unit == "days":
         return format_days(value, lang)  # type: ignore[arg-type]
+    if unit == "yuan":
+        return MISSING if _is_missing(value) else format_count(value, lang) + ("元" if lang == "zh" else " CNY")
     if unit in ("per_million", "per_10m", "per_1000_branches", "ratio"):
         if _is_missing(value):
             return MISSING

@@ -22,7 +22,14 @@ from dashboard.filters import Filters
 from dashboard.kpis import COUNT_COLUMNS, DIMENSIONS, NOT_SURVEYED_VALUES, SATISFIED_VALUES, Tallies
 from dashboard.periods import Period
 from warehouse import store
-from warehouse.aggregates import TALLY_CUBES, VOLUME_CUBES, build_aggregates, choose_cube, has_aggregates
+from warehouse.aggregates import (
+    TALLY_CUBES,
+    VOLUME_CUBES,
+    build_aggregates,
+    choose_cube,
+    has_aggregates,
+    outcome_tallies_sql,
+)
 from warehouse.risk_settings import write_risk_settings
 
 # ---------------------------------------------------------------------------------------------
@@ -47,6 +54,10 @@ CASE_SCHEMA: dict[str, pl.DataType] = {
     "is_media_exposure": pl.Boolean(),
     "amount_disputed_yuan": pl.Float64(),
     "satisfaction": pl.String(),
+    "litigation_source": pl.Boolean(),  # NULL: the source did not say (is_litigation reads it as FALSE)
+    "mediation": pl.String(),
+    "compensation_yuan": pl.Float64(),
+    "is_advance_payment": pl.Boolean(),
     "channel": pl.String(),
     "business_line": pl.String(),
     "product": pl.String(),
@@ -232,6 +243,7 @@ class FrameSource:
                 referred_yes=(on_time.fill_null(False) & referred).sum(),
                 surveyed=(satisfaction.is_not_null() & ~satisfaction.is_in(list(NOT_SURVEYED_VALUES))).sum(),
                 satisfied=satisfaction.is_in(list(SATISFIED_VALUES)).sum(),
+                **_outcome_tallies(),
             )
         )
         sub_end = self._sub_end(by, pl.col("due_date"), period.end)
@@ -305,6 +317,25 @@ _DIMENSION_SQL: dict[str, tuple[str, str, str]] = {
     # A case counts in every group its region belongs to (inner join: other regions drop out).
     "region_group": ("f.region_key", "JOIN dim_region_group AS d ON d.region_key = s.k", "d.region_group"),
 }
+
+
+def _outcome_tallies() -> dict[str, pl.Expr]:
+    """The Polars formulation of warehouse.aggregates.outcome_tallies_sql (parity-tested against it)."""
+    mediation, compensation = pl.col("mediation"), pl.col("compensation_yuan")
+    fen = (compensation * 100).round(0)
+    paid = (compensation > 0) & (pl.col("amount_disputed_yuan") > 0)
+    return {
+        "mediated": mediation.is_in(["调解成功", "调解失败"]).sum(),
+        "mediation_success": (mediation == "调解成功").sum(),
+        "litigation_known": pl.col("litigation_source").is_not_null().sum(),
+        "litigated": pl.col("litigation_source").fill_null(False).sum(),
+        "compensation_known": compensation.is_not_null().sum(),
+        "compensation_fen": fen.sum(),
+        "paid_compensation_fen": fen.filter(paid).sum(),
+        "paid_disputed_fen": (pl.col("amount_disputed_yuan") * 100).round(0).filter(paid).sum(),
+        "advance_known": pl.col("is_advance_payment").is_not_null().sum(),
+        "advance_paid": pl.col("is_advance_payment").fill_null(False).sum(),
+    }
 
 
 # The tallies anchored on the 办结 day (agg_closed's count columns).
@@ -437,7 +468,8 @@ class DuckDBSource:
                     count(f.is_on_time) FILTER (WHERE f.is_regulator_referred) AS referred_due,
                     count(*) FILTER (WHERE f.is_on_time AND f.is_regulator_referred) AS referred_yes,
                     count(*) FILTER (WHERE f.is_surveyed) AS surveyed,
-                    count(*) FILTER (WHERE f.is_satisfied) AS satisfied
+                    count(*) FILTER (WHERE f.is_satisfied) AS satisfied,
+                    {outcome_tallies_sql("f")}
                 FROM fct_complaint AS f
                 WHERE ({where}) AND {closed_in_p}
                 GROUP BY ALL

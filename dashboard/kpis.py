@@ -82,6 +82,17 @@ COUNT_COLUMNS: tuple[str, ...] = (
     "referred_yes",
     "surveyed",
     "satisfied",
+    # Outcomes of the cases closed in P (anchored on the 办结 day like the tallies above).
+    "mediated",
+    "mediation_success",
+    "litigation_known",
+    "litigated",
+    "compensation_known",
+    "compensation_fen",
+    "paid_compensation_fen",
+    "paid_disputed_fen",
+    "advance_known",
+    "advance_paid",
 )
 SATISFIED_VALUES = ("满意", "基本满意")
 NOT_SURVEYED_VALUES = ("未回访", "")
@@ -99,6 +110,12 @@ REASON_NO_DUE = "所选期间没有办结或到期未办结的案件"
 REASON_NO_REFERRED_DUE = "所选期间没有办结或到期未办结的监管转办案件"
 REASON_NO_HANDLING = "所选期间办结的案件都没有办结时间，无法计算处理时长"
 REASON_NO_SURVEYED = "所选期间办结的案件都未回访"
+# A file without the outcome columns reads "无数据", never 0 (issue 14).
+REASON_NO_MEDIATION = "无数据：所选期间办结的案件没有调解成功或调解失败的记录"
+REASON_NO_LITIGATION = "无数据：所选期间办结的案件没有“是否诉讼”"
+REASON_NO_COMPENSATION = "无数据：所选期间办结的案件没有“赔付金额”"
+REASON_NO_PAYOUT = "无数据：所选期间没有既有赔付又有争议金额的办结案件"
+REASON_NO_ADVANCE = "无数据：所选期间办结的案件没有“是否先行赔付”"
 
 
 @dataclass(frozen=True)
@@ -170,6 +187,11 @@ def metric_expressions() -> dict[str, pl.Expr]:
         "handling_days_median": pl.col("handling_days_median"),
         "handling_days_p90": pl.col("handling_days_p90"),
         "satisfaction_rate": _ratio("satisfied", "surveyed"),
+        "mediation_success_rate": _ratio("mediation_success", "mediated"),
+        "litigation_rate": _ratio("litigated", "closed"),
+        "compensation_yuan": pl.col("compensation_fen") / 100,
+        "payout_ratio": _ratio("paid_compensation_fen", "paid_disputed_fen"),
+        "advance_payment_count": pl.col("advance_paid"),
     }
 
 
@@ -192,6 +214,11 @@ def reason_expressions() -> dict[str, pl.Expr]:
         "handling_days_median": _reason(no_closed, no_handling),
         "handling_days_p90": _reason(no_closed, no_handling),
         "satisfaction_rate": _reason(no_closed, (pl.col("surveyed") == 0, REASON_NO_SURVEYED)),
+        "mediation_success_rate": _reason(no_closed, (pl.col("mediated") == 0, REASON_NO_MEDIATION)),
+        "litigation_rate": _reason(no_closed, (pl.col("litigation_known") == 0, REASON_NO_LITIGATION)),
+        "compensation_yuan": _reason(no_closed, (pl.col("compensation_known") == 0, REASON_NO_COMPENSATION)),
+        "payout_ratio": _reason(no_closed, (pl.col("paid_disputed_fen") == 0, REASON_NO_PAYOUT)),
+        "advance_payment_count": _reason(no_closed, (pl.col("advance_known") == 0, REASON_NO_ADVANCE)),
     }
 
 

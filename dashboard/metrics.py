@@ -21,6 +21,7 @@ UNIT_LABELS: dict[str, str] = {
     "per_10m": "件/千万客户",
     "per_1000_branches": "件/千网点",
     "days": "天",
+    "yuan": "元",
 }
 _TOLERANCE = 1e-12  # 19/20 must meet a 0.95 target despite binary fractions
 
@@ -169,6 +170,47 @@ CATALOG: tuple[Metric, ...] = (
         "rate",
         False,
         "(满意 + 基本满意) / P内办结且已回访的案件数（不含“未回访”和空白）。",
+    ),
+    # Outcomes (METRICS.md): a source without the column shows "无数据", never 0.
+    Metric(
+        "mediation_success_rate",
+        "调解成功率",
+        "Mediation success rate",
+        "rate",
+        False,
+        "调解成功 / (调解成功 + 调解失败)，P内办结的案件；“未调解”和空白不计入。",
+    ),
+    Metric(
+        "litigation_rate",
+        "诉讼转化率",
+        "Litigation rate",
+        "rate",
+        True,
+        "P内办结且“是否诉讼”为是的案件 / P内办结的案件数；所有办结案件都没有“是否诉讼”时显示“—”。",
+    ),
+    Metric(
+        "compensation_yuan",
+        "赔付金额",
+        "Compensation paid",
+        "yuan",
+        None,
+        "P内办结案件的赔付金额之和（元）；没有任何赔付金额记录时显示“—”，而不是 0。",
+    ),
+    Metric(
+        "payout_ratio",
+        "平均赔付比例",
+        "Payout ratio",
+        "rate",
+        None,
+        "赔付金额之和 / 争议金额之和，P内办结、赔付金额大于 0 且有争议金额的案件。",
+    ),
+    Metric(
+        "advance_payment_count",
+        "先行赔付件数",
+        "Advance payments",
+        "count",
+        None,
+        "P内办结且“是否先行赔付”为是的案件数。",
     ),
     Metric(
         "channel_mix",

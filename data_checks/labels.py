@@ -31,6 +31,10 @@ COLUMN_LABELS: dict[str, str] = {
     "amount_disputed_yuan": "争议金额",
     "litigation": "是否诉讼",
     "media_exposure": "媒体曝光",
+    "mediation": "调解结果",
+    "compensation_yuan": "赔付金额",
+    "advance_payment": "是否先行赔付",
+    "defect_ids": "缺陷编号",
     "summary": "诉求摘要",
     # customers
     "month": "月份",

@@ -15,6 +15,7 @@ from data_checks.check import (
 
 CASE_STATUSES = ("已办结", "办理中")
 SATISFACTION_VALUES = ("满意", "基本满意", "不满意", "未回访")
+MEDIATION_VALUES = ("未调解", "调解成功", "调解失败")
 VULNERABLE_GROUPS = ("老年人", "残障人士", "小微企业主", "学生", "无")
 EVENT_STAGES = ("受理", "分派", "调查", "沟通", "决策", "反馈", "回访", "复盘")
 
@@ -25,7 +26,7 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
         *("business_line", "product", "issue", "province", "city", "branch", "department", "complainant_key"),
         *("complainant_name_masked", "phone_masked", "vulnerable_group", "regulator_referred", "deadline_days"),
         *("resolved_first_time", "satisfaction", "amount_disputed_yuan", "litigation", "media_exposure"),
-        *("summary", "row_hash"),
+        *("summary", "row_hash", "mediation", "compensation_yuan", "advance_payment", "defect_ids"),
     ),
     "customers": (
         *("source_row", "source_system", "province", "city", "month", "personal_customers", "branches"),
@@ -126,7 +127,15 @@ def build_case_checks() -> list[Check]:
             "cases.amount_not_negative", "amount_disputed_yuan", "争议金额不得为负数",
             "ExpectColumnValuesToBeBetween", min_value=0,
         ),
+        expect(
+            "cases.compensation_not_negative", "compensation_yuan", "赔付金额不得为负数",
+            "ExpectColumnValuesToBeBetween", min_value=0,
+        ),
         # Warnings until the importer quarantines unknown values row by row (it keeps them as written today).
+        expect(
+            "cases.mediation_in_set", "mediation", f"调解结果应为 {'、'.join(MEDIATION_VALUES)} 之一",
+            "ExpectColumnValuesToBeInSet", critical=False, value_set=list(MEDIATION_VALUES),
+        ),
         expect(
             "cases.satisfaction_in_set", "satisfaction", f"回访满意度须为 {'、'.join(SATISFACTION_VALUES)} 之一",
             "ExpectColumnValuesToBeInSet", critical=False, value_set=list(SATISFACTION_VALUES),

@@ -191,6 +191,12 @@ def make_edge_cases(seed: int = 11, n: int = 700) -> pl.DataFrame:
             row["satisfaction"] = rng.choice(["满意", "基本满意", " 满意 ", "不满意", "未回访", None, "", " "])
             if rng.random() < 0.05:
                 row["is_on_time"] = None  # flag unknown: neither due nor on time
+            # Outcomes: stated or blank, paid with or without a stated dispute, zero payments.
+            row["mediation"] = rng.choice(["调解成功", "调解失败", "未调解", None])
+            row["litigation_source"] = rng.choice([True, False, False, None])
+            row["amount_disputed_yuan"] = rng.choice([None, 0.0, round(rng.uniform(10, 90_000), 2)])
+            row["compensation_yuan"] = rng.choice([None, 0.0, round(rng.uniform(1, 50_000), 2)])
+            row["is_advance_payment"] = rng.choice([True, False, None])
         elif fate < 0.77:
             row["is_closed"] = True  # 已办结 without 办结时间: closed where it was received
             row["is_resolved_first_time"] = rng.choice([True, False])

@@ -76,7 +76,7 @@ def test_catalog_entries_are_complete_and_chinese() -> None:
     for metric in CATALOG:
         assert metric.name_zh and metric.name_en and metric.definition
         assert re.search(r"[\u4e00-\u9fff]", metric.definition), metric.id
-        assert metric.unit in ("count", "rate", "per_million", "per_10m", "per_1000_branches", "days")
+        assert metric.unit in ("count", "rate", "per_million", "per_10m", "per_1000_branches", "days", "yuan")
     flagged = {m.id for m in CATALOG if m.no_regulatory_formula}
     assert flagged == {"one_time_resolution_rate", "repeat_rate", "referred_on_time_rate"}
     assert NO_REGULATORY_FORMULA in METRICS["repeat_rate"].description()

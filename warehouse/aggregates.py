@@ -50,6 +50,27 @@ VOLUME_CUBES: tuple[frozenset[str], ...] = TALLY_CUBES + tuple(
 AGGREGATE_TABLES: tuple[str, ...] = ("agg_received", "agg_closed", "agg_handling", "agg_late")
 
 
+def outcome_tallies_sql(alias: str = "") -> str:
+    """The outcome tallies of closed cases (METRICS.md outcome rows) as SELECT items over fct_complaint.
+
+    Money is tallied in fen (whole numbers), so cube sums stay exact integers like every other tally.
+    payout_ratio uses the cases paid something whose dispute amount is stated (both sums over the same cases)."""
+    f = f"{alias}." if alias else ""
+    paid = f"{f}compensation_yuan > 0 AND {f}amount_disputed_yuan > 0"
+    return (
+        f"count(*) FILTER (WHERE {f}mediation IN ('调解成功', '调解失败')) AS mediated, "
+        f"count(*) FILTER (WHERE {f}mediation = '调解成功') AS mediation_success, "
+        f"count({f}litigation_source) AS litigation_known, "
+        f"count(*) FILTER (WHERE {f}litigation_source) AS litigated, "
+        f"count({f}compensation_yuan) AS compensation_known, "
+        f"coalesce(sum(round({f}compensation_yuan * 100)), 0)::BIGINT AS compensation_fen, "
+        f"coalesce(sum(round({f}compensation_yuan * 100)) FILTER (WHERE {paid}), 0)::BIGINT AS paid_compensation_fen, "
+        f"coalesce(sum(round({f}amount_disputed_yuan * 100)) FILTER (WHERE {paid}), 0)::BIGINT AS paid_disputed_fen, "
+        f"count({f}is_advance_payment) AS advance_known, "
+        f"count(*) FILTER (WHERE {f}is_advance_payment) AS advance_paid"
+    )
+
+
 def cube_id(columns: Iterable[str]) -> int:
     """The GROUPING() bitmask of the cube grouped by `columns` (first CUBE_COLUMNS entry = highest bit)."""
     kept = set(columns)
@@ -111,7 +132,8 @@ def build_aggregates(con: duckdb.DuckDBPyConnection) -> None:
         "count(is_on_time) AS on_time_due, count(*) FILTER (WHERE is_on_time) AS on_time_yes, "
         "count(is_on_time) FILTER (WHERE is_regulator_referred) AS referred_due, "
         "count(*) FILTER (WHERE is_on_time AND is_regulator_referred) AS referred_yes, "
-        "count(*) FILTER (WHERE is_surveyed) AS surveyed, count(*) FILTER (WHERE is_satisfied) AS satisfied",
+        "count(*) FILTER (WHERE is_surveyed) AS surveyed, count(*) FILTER (WHERE is_satisfied) AS satisfied, "
+        + outcome_tallies_sql(),
         "SELECT * FROM fct_complaint WHERE is_closed",
         ["closed_on"],
         TALLY_CUBES,

@@ -37,6 +37,15 @@ DETAIL_IDS: tuple[str, ...] = (
     "per_10m_customers",
     "per_1000_branches",
 )
+# Outcomes: what the handling achieved (mediation, litigation, payments), the committee's next question.
+OUTCOME_IDS: tuple[str, ...] = (
+    "mediation_success_rate",
+    "litigation_rate",
+    "compensation_yuan",
+    "payout_ratio",
+    "advance_payment_count",
+)
+CARD_ROWS: tuple[tuple[str, ...], ...] = (HEADLINE_IDS, DETAIL_IDS, OUTCOME_IDS)
 STATUS_BADGES = {"good": "green", "warning": "orange", "bad": "red"}
 
 

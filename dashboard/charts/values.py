@@ -16,6 +16,7 @@ UNIT_SUFFIX: dict[str, str] = {
     "per_10m": "件/千万客户",
     "per_1000_branches": "件/千网点",
     "days": "天",
+    "yuan": "元",
 }
 
 

@@ -41,6 +41,11 @@ CASE_FIELDS: tuple[Field, ...] = (
     Field("litigation", "是否诉讼", "bool", False, ("诉讼",)),
     Field("media_exposure", "媒体曝光", "bool", False, ("是否媒体曝光",)),
     Field("summary", "诉求摘要", "text", False, ("诉求内容", "投诉内容", "摘要")),
+    # Outcomes (METRICS.md: mediation_success_rate, litigation_rate, compensation_yuan, payout_ratio).
+    Field("mediation", "调解结果", "text", False, ("调解情况", "调解状态")),
+    Field("compensation", "赔付金额", "decimal", False, ("赔偿金额", "补偿金额")),
+    Field("advance_payment", "是否先行赔付", "bool", False, ("先行赔付",)),
+    Field("defect_ids", "缺陷编号", "text", False, ("关联缺陷",)),
 )
 
 CUSTOMER_FIELDS: tuple[Field, ...] = (

@@ -20,8 +20,12 @@ from warehouse.importer.readers import SOURCE_ROW
 
 RAW_TABLES = {"cases": "raw_cases", "customers": "raw_customers", "events": "raw_events"}
 _NOT_HASHED = {"batch_id", "source_row", "row_hash"}
+# Columns added to the contract later: hashed only when filled (concat_ws skips NULL), so a row landed before
+# they existed keeps its hash and re-importing the same file still reads as duplicates. The name prefix keeps
+# two different columns' values from colliding.
+_ADDED_LATER = {"mediation", "compensation_yuan", "advance_payment", "defect_ids"}
 # Contract names that the landing tables spell with their unit.
-_RENAMES = {"amount_disputed": "amount_disputed_yuan"}
+_RENAMES = {"amount_disputed": "amount_disputed_yuan", "compensation": "compensation_yuan"}
 
 
 @dataclass
@@ -67,7 +71,9 @@ def classify(con: duckdb.DuckDBPyConnection, kind: str, frame: pl.DataFrame, bat
         f"CAST({name} AS {dtype}) AS {name}" for name, dtype in columns if name not in ("batch_id", "row_hash")
     )
     hashed = ", ".join(
-        f"coalesce(CAST({name} AS VARCHAR), chr(0))" for name, dtype in columns if name not in _NOT_HASHED
+        f"'{name}:' || CAST({name} AS VARCHAR)" if name in _ADDED_LATER else f"coalesce(CAST({name} AS VARCHAR), chr(0))"
+        for name, _dtype in columns
+        if name not in _NOT_HASHED
     )
     con.register("_landing_frame", frame)
     try:

@@ -121,8 +121,8 @@ def _field_rules(frame: pl.DataFrame, f: Field, ctx: RuleContext) -> list[pl.Dat
                                  f"晚于当前时间（{now:%Y-%m-%d %H:%M}），日期不可能在未来"))
         found.append(_violations(frame, col < pl.lit(ctx.earliest).cast(frame.schema[f.name]), f, ctx,
                                  "date_too_early", f"早于 {ctx.earliest:%Y-%m-%d}，不是合理的日期"))
-    if f.name == "amount_disputed":
-        found.append(_violations(frame, col < 0, f, ctx, "negative_amount", "为负数，争议金额应大于或等于 0"))
+    if f.name in ("amount_disputed", "compensation"):
+        found.append(_violations(frame, col < 0, f, ctx, "negative_amount", f"为负数，{f.zh}应大于或等于 0"))
     if f.name == "deadline_days":
         found.append(_violations(frame, (col < 1) | (col > MAX_DEADLINE_DAYS), f, ctx, "invalid_deadline",
                                  f"不在 1 至 {MAX_DEADLINE_DAYS} 天之间"))

@@ -49,8 +49,18 @@ CREATE TABLE IF NOT EXISTS raw_cases (
     litigation               BOOLEAN,
     media_exposure           BOOLEAN,
     summary                  VARCHAR,
-    row_hash                 VARCHAR NOT NULL  -- content hash: same hash = recognised duplicate
+    row_hash                 VARCHAR NOT NULL, -- content hash: same hash = recognised duplicate
+    mediation                VARCHAR,          -- 未调解 / 调解成功 / 调解失败
+    compensation_yuan        DECIMAL(18, 2),   -- 赔付金额
+    advance_payment          BOOLEAN,          -- 是否先行赔付
+    defect_ids               VARCHAR           -- 缺陷编号 list, as written
 );
+-- Warehouses created before the outcome columns: add them. Their content hash skips them while NULL
+-- (warehouse/importer/landing.py), so older rows keep theirs.
+ALTER TABLE raw_cases ADD COLUMN IF NOT EXISTS mediation VARCHAR;
+ALTER TABLE raw_cases ADD COLUMN IF NOT EXISTS compensation_yuan DECIMAL(18, 2);
+ALTER TABLE raw_cases ADD COLUMN IF NOT EXISTS advance_payment BOOLEAN;
+ALTER TABLE raw_cases ADD COLUMN IF NOT EXISTS defect_ids VARCHAR;
 
 CREATE TABLE IF NOT EXISTS raw_customers (
     batch_id            BIGINT NOT NULL,

@@ -134,6 +134,13 @@ SELECT
     k.amount_disputed_yuan,
     coalesce(k.litigation, FALSE) AS is_litigation,
     coalesce(k.media_exposure, FALSE) AS is_media_exposure,
+    -- Outcomes (METRICS.md): NULL where the source did not say, so a file without these columns reads
+    -- "no data", never 0. litigation_source keeps that distinction, which is_litigation (risk points) drops.
+    k.litigation AS litigation_source,
+    nullif(trim(k.mediation), '') AS mediation,
+    k.compensation_yuan,
+    k.advance_payment AS is_advance_payment,
+    nullif(trim(k.defect_ids), '') AS defect_ids,
     k.summary,
     k.batch_id
 FROM keyed AS k
