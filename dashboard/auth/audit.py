@@ -19,7 +19,8 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,6 +103,18 @@ def row_digest(previous: str, row: Mapping[str, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+@contextmanager
+def immediate_transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE (the write lock first), COMMIT on success, ROLLBACK on any error."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
 def _next_id(con: sqlite3.Connection) -> int:
     seq = con.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").fetchone()
     top = con.execute("SELECT max(id) FROM audit_log").fetchone()[0]
@@ -121,8 +134,7 @@ def record(actor: Actor, action: str, page: str = "", detail: Mapping[str, Any] 
         try:
             # IMMEDIATE: the write lock is taken before the last hash is read, so two server
             # processes cannot both chain onto the same row.
-            con.execute("BEGIN IMMEDIATE")
-            try:
+            with immediate_transaction(con):
                 last = con.execute("SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
                 previous = (last[1] if last else "") or GENESIS
                 # The id is fixed before the insert (AUTOINCREMENT never reuses one) so the hash is
@@ -133,10 +145,6 @@ def record(actor: Actor, action: str, page: str = "", detail: Mapping[str, Any] 
                     f"INSERT INTO audit_log ({', '.join(_FIELDS)}, row_hash) VALUES ({', '.join('?' * 9)})",
                     (*(row[f] for f in _FIELDS), row_digest(previous, row)),
                 )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
         finally:
             con.close()
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dashboard.auth.audit import audit_path
+from dashboard.auth.audit import audit_path, immediate_transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS login_failures (
@@ -60,13 +60,8 @@ def connect() -> Iterator[sqlite3.Connection]:
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=NORMAL")
             con.executescript(_SCHEMA)
-            con.execute("BEGIN IMMEDIATE")
-            try:
+            with immediate_transaction(con):
                 yield con
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
         finally:
             con.close()
         if path.stat().st_mode & 0o077:
