@@ -21,7 +21,7 @@ def _future() -> str:
 
 # (rule, builder, overrides of the bad row, column named in the quarantine, value shown)
 CASES: list[tuple[str, Callable[..., pl.DataFrame], dict[str, Any], str, str | None]] = [
-    ("required_missing", build_cases, {"product": ""}, "产品", None),
+    ("required_missing", build_cases, {"case_id": ""}, "案件编号", None),
     ("required_missing", build_cases, {"complainant_id": " "}, "客户标识", None),
     ("invalid_date", build_cases, {"received_at": "2024-02-30"}, "受理时间", "2024-02-30"),
     ("invalid_date", build_cases, {"closed_at": "下周"}, "办结时间", "下周"),
@@ -80,7 +80,7 @@ def test_a_row_breaking_several_rules_is_quarantined_once_with_every_rule(tmp_pa
 
 
 def test_an_accepted_load_records_its_batch_and_its_quarantine(tmp_path: Path, tmp_db: Path) -> None:
-    frame = build_cases([{}, {"product": ""}, {}])
+    frame = build_cases([{}, {"received_at": ""}, {}])
     result = import_file(write_csv(frame, tmp_path / "batch.csv"))
     batches = read_table_rows(
         tmp_db,

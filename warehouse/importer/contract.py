@@ -69,6 +69,15 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
 
 KIND_ZH = {"cases": "投诉案件", "customers": "客户基数", "events": "办理环节"}
 
+# A case with a blank descriptive cell is still a case (DATA_CONTRACT.md): it loads as this member of
+# the dimension and is reported as a warning with the rule id beside it; it is never quarantined.
+UNKNOWN_MEMBERS: dict[str, tuple[str, str]] = {
+    "province": ("未知地区", "region_unknown"),
+    "product": ("未知产品", "product_unknown"),
+    "issue": ("未知问题类型", "issue_unknown"),
+    "channel": ("未知渠道", "channel_unknown"),
+}
+
 STATUS_VALUES = ("已办结", "办理中")
 STAGES = ("受理", "分派", "调查", "沟通", "决策", "反馈", "回访", "复盘")
 

@@ -16,6 +16,7 @@ from warehouse.importer.contract import STAGES, Field, fields_of
 from warehouse.importer.mapping import SRC_PREFIX
 from warehouse.importer.normalise import INVALID_PREFIX
 from warehouse.importer.readers import SOURCE_ROW
+from warehouse.importer.records import Malformed
 
 QUARANTINE_SCHEMA = {
     "source_row": pl.Int64, "column_name": pl.String, "source_column": pl.String,
@@ -38,6 +39,7 @@ RULES = {
     "invalid_status": "办理状态无法识别",
     "unknown_province": "省份无法识别",
     "unknown_stage": "环节无法识别",
+    "malformed_record": "记录的字段数与表头不一致或引号未闭合，整条记录无法读取",
 }
 _INVALID_RULE = {
     "datetime": ("invalid_date", "不是可识别的日期，或日期不存在（可用 2024-07-14、2024/7/14、2024年7月14日，可带时间）"),
@@ -173,3 +175,17 @@ def drop_violations(frame: pl.DataFrame, violations: pl.DataFrame) -> pl.DataFra
         return frame
     bad = violations.select(pl.col("source_row").unique().alias(SOURCE_ROW))
     return frame.join(bad, on=SOURCE_ROW, how="anti", maintain_order="left")
+
+
+def malformed_violations(malformed: list[Malformed], width: int) -> pl.DataFrame:
+    """Quarantine rows for records the reader could not split into the header's columns."""
+    rows = []
+    for record in malformed:
+        problem = (
+            "引号未闭合，记录不完整（例如导出在此中断）"
+            if record.open_quote
+            else f"有 {record.fields} 个字段，与表头的 {width} 列不一致"
+        )
+        message = f"数据第{record.source_row}行（文件第{record.line}行）：{problem}，整条记录无法读取；原文「{record.text[:200]}」"
+        rows.append((record.source_row, None, None, record.text, "malformed_record", message))
+    return pl.DataFrame(rows, schema=QUARANTINE_SCHEMA, orient="row")  # type: ignore[arg-type]
