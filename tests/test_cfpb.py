@@ -153,3 +153,48 @@ def test_an_export_without_complaint_id_is_rejected_naming_the_column(tmp_path: 
     result = import_file(path, profile="cfpb")
     assert result.rejected
     assert all(word in result.message for word in ("no_id.csv", "案件编号", "case_id", "Complaint ID"))
+
+
+OLD_LAYOUT = [
+    "Complaint ID", "Product", "Sub-product", "Issue", "Sub-issue", "State", "ZIP code", "Submitted via",
+    "Date received", "Date sent to company", "Company", "Company response", "Timely response?", "Consumer disputed?",
+]
+
+
+def _old_layout_row(i: int) -> list[str]:
+    via = ("Web", "Referral", "Phone", "Postal mail", "Fax", "Email")[i % 6]
+    state = "" if i % 10 == 3 else ("CA", "NY", "TX", "FL")[i % 4]
+    response = "In progress" if i % 7 == 0 else "Closed with explanation"
+    return [str(100000 + i), "Mortgage", "Other mortgage", "Loan servicing, payments, escrow account", "", state,
+            f"{90000 + i}", via, f"{1 + i % 12}/{1 + i % 28}/2013", "1/30/2014", "Bank of America", response,
+            "Yes", ("Yes", "No", "")[i % 3]]
+
+
+def test_the_2012_2016_layout_with_junk_lines_narratives_and_a_short_last_row_loads(tmp_path: Path) -> None:
+    """Complaint ID first, 14 columns, M/D/YYYY dates, CRLF, junk above the header, one field short at the end."""
+    rows = [_old_layout_row(i) for i in range(60)]
+    rows[5][4] = 'Told me "wait"\r\nthen, on a second line, nothing'  # a quoted multi-line field
+    short = _old_layout_row(60)[:-1]
+    path = tmp_path / "Consumer_Complaints_2013.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write("Consumer Complaint Database\r\nExported 2014-02-01\r\n\r\n")
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(OLD_LAYOUT)
+        writer.writerows(rows)
+        handle.write(",".join(short) + "\r\n")
+    db = tmp_path / "wh" / "cockpit.duckdb"
+    result = import_file(path, profile="cfpb", db=db)
+    assert not result.rejected, result.message
+    assert (result.read, result.loaded, result.quarantined, result.malformed) == (len(rows) + 1, len(rows), 1, 1)
+    assert result.quarantine_rows["rule"].to_list() == ["malformed_record"]
+    assert result.quarantine_rows["source_row"].to_list() == [len(rows) + 1]
+    received = [datetime.strptime(r[8], "%m/%d/%Y") for r in rows]
+    blank_state = sum(1 for r in rows if not r[5])
+    landed = read_table_rows(db, """
+        SELECT count(*), min(received_at), max(received_at), count(*) FILTER (status = '办理中'),
+               count(*) FILTER (province = '未知地区'), count(*) FILTER (contains(issue, chr(10)))
+        FROM raw_cases""")[0]
+    in_progress = sum(1 for r in rows if r[11] == "In progress")
+    assert landed == (len(rows), min(received), max(received), in_progress, blank_state, 0)
+    narrative = read_table_rows(db, "SELECT count(*) FROM raw_cases WHERE case_id = '100005'")
+    assert narrative == [(1,)]

@@ -12,7 +12,7 @@ import pytest
 
 from tests.builders import build_cases, read_table_rows, write_csv
 from warehouse.__main__ import main
-from warehouse.importer.results import JSON_KEYS
+from warehouse.importer.results import EXTRA_JSON_KEYS, JSON_KEYS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONTRACT_KEYS = ["file", "kind", "read", "loaded", "updated", "duplicates", "quarantined", "rejected", "message", "batch_id"]
@@ -20,6 +20,7 @@ CONTRACT_KEYS = ["file", "kind", "read", "loaded", "updated", "duplicates", "qua
 
 def test_the_json_keys_are_the_contract() -> None:
     assert list(JSON_KEYS) == CONTRACT_KEYS
+    assert list(EXTRA_JSON_KEYS) == ["footer_lines", "malformed"]  # added after the contract's keys
 
 
 def test_subprocess_json_and_exit_codes(tmp_path: Path, tmp_db: Path) -> None:
@@ -30,8 +31,9 @@ def test_subprocess_json_and_exit_codes(tmp_path: Path, tmp_db: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     answer = json.loads(run.stdout)  # stdout holds exactly one JSON object (progress goes to stderr)
-    assert list(answer) == CONTRACT_KEYS
+    assert list(answer) == CONTRACT_KEYS + list(EXTRA_JSON_KEYS)
     assert (answer["read"], answer["loaded"], answer["quarantined"], answer["rejected"]) == (3, 2, 1, False)
+    assert (answer["footer_lines"], answer["malformed"]) == (0, 0)
     assert answer["read"] == answer["loaded"] + answer["updated"] + answer["duplicates"] + answer["quarantined"]
     assert isinstance(answer["batch_id"], int)
 
@@ -42,7 +44,7 @@ def test_subprocess_json_and_exit_codes(tmp_path: Path, tmp_db: Path) -> None:
     )
     assert run.returncode == 2
     answer = json.loads(run.stdout)
-    assert list(answer) == CONTRACT_KEYS
+    assert list(answer) == CONTRACT_KEYS + list(EXTRA_JSON_KEYS)
     assert answer["rejected"] is True and answer["batch_id"] is None and "省份" in answer["message"]
 
 
