@@ -69,7 +69,15 @@ STAR_FILTERS: dict[str, tuple[str, str | None, str | None]] = {
     "risk_level": ("risk_level", None, None),
 }
 # `--where risk_level=high` names a level in English; the warehouse stores 高 / 中 / 低.
-RISK_LEVEL_WORDS = {"high": "高", "medium": "中", "mid": "中", "low": "低", "高风险": "高", "中风险": "中", "低风险": "低"}
+RISK_LEVEL_WORDS = {
+    "high": "高",
+    "medium": "中",
+    "mid": "中",
+    "low": "低",
+    "高风险": "高",
+    "中风险": "中",
+    "低风险": "低",
+}
 # dim_region_group lists every member region_key (a province member brings its cities).
 REGION_GROUP_MEMBERSHIP_SQL = (
     "{alias}.region_key IN (SELECT region_key FROM dim_region_group WHERE region_group = {param})"

@@ -224,8 +224,21 @@ def test_every_risk_level_row_of_a_breakdown_can_be_re_asked_as_a_filter(
     for level, cases in levels.items():
         assert _selected(small_warehouse, Filters(risk_levels=(level,))) == set(cases)
     for code in ("high", "medium", "low"):
-        assert main(["kpis", "--db", str(small_warehouse), "--preset", "this_month", "--where", f"risk_level={code}",
-                     "--json"]) == 0
+        assert (
+            main(
+                [
+                    "kpis",
+                    "--db",
+                    str(small_warehouse),
+                    "--preset",
+                    "this_month",
+                    "--where",
+                    f"risk_level={code}",
+                    "--json",
+                ]
+            )
+            == 0
+        )
         payload = json.loads(capsys.readouterr().out)
         level = {"high": "高", "medium": "中", "low": "低"}[code]
         assert payload["kpis"]["volume"]["value"] == len(levels.get(level, []))

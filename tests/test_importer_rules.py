@@ -27,8 +27,13 @@ CASES: list[tuple[str, Callable[..., pl.DataFrame], dict[str, Any], str, str | N
     ("invalid_date", build_cases, {"closed_at": "下周"}, "办结时间", "下周"),
     ("future_date", build_cases, {"received_at": _future(), "closed_at": None}, "受理时间", _future()[:10]),
     ("date_too_early", build_cases, {"received_at": "1985-03-01", "closed_at": None}, "受理时间", "1985-03-01"),
-    ("closed_before_received", build_cases, {"received_at": "2024-07-10 09:00", "closed_at": "2024-07-09 18:00"},
-     "办结时间", "2024-07-09 18:00"),
+    (
+        "closed_before_received",
+        build_cases,
+        {"received_at": "2024-07-10 09:00", "closed_at": "2024-07-09 18:00"},
+        "办结时间",
+        "2024-07-09 18:00",
+    ),
     ("invalid_boolean", build_cases, {"litigation": "也许"}, "是否诉讼", "也许"),
     ("invalid_number", build_cases, {"amount_disputed": "一千元"}, "争议金额", "一千元"),
     ("negative_amount", build_cases, {"amount_disputed": -100.5}, "争议金额", "-100.5"),
@@ -41,16 +46,27 @@ CASES: list[tuple[str, Callable[..., pl.DataFrame], dict[str, Any], str, str | N
     ("invalid_count", build_customers, {"personal_customers": 0}, "个人客户数", "0"),
     ("invalid_number", build_customers, {"personal_customers": "很多"}, "个人客户数", "很多"),
     ("unknown_stage", build_events, {"stage": "审批"}, "环节", "审批"),
-    ("finished_before_started", build_events,
-     {"started_at": "2024-07-02 10:00", "finished_at": "2024-07-02 09:59"}, "完成时间", "2024-07-02 09:59"),
+    (
+        "finished_before_started",
+        build_events,
+        {"started_at": "2024-07-02 10:00", "finished_at": "2024-07-02 09:59"},
+        "完成时间",
+        "2024-07-02 09:59",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("rule", "build", "bad", "column", "value"), CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    ("rule", "build", "bad", "column", "value"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
+)
 def test_a_row_breaking_a_rule_is_quarantined_and_the_rest_loads(
-    rule: str, build: Callable[..., pl.DataFrame], bad: dict[str, Any], column: str, value: str | None,
-    tmp_path: Path, tmp_db: Path,
+    rule: str,
+    build: Callable[..., pl.DataFrame],
+    bad: dict[str, Any],
+    column: str,
+    value: str | None,
+    tmp_path: Path,
+    tmp_db: Path,
 ) -> None:
     rows: list[dict[str, Any]] = [{}, {}, bad, {}]
     path = write_csv(build(rows), tmp_path / "file.csv")

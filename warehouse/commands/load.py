@@ -62,18 +62,30 @@ def format_report(result: LoadResult) -> str:
     lines += [f"警告：{warning}" for warning in result.warnings]
     if result.quarantined:
         rows = result.quarantine_rows
-        lines.append(f"隔离的行（共 {result.quarantined} 行，{rows.height} 处问题；显示前 {SHOWN_QUARANTINE_ROWS} 处）：")
-        lines += [f"  [{rule}] {message}" for rule, message in rows.select("rule", "message").head(SHOWN_QUARANTINE_ROWS).iter_rows()]
+        lines.append(
+            f"隔离的行（共 {result.quarantined} 行，{rows.height} 处问题；显示前 {SHOWN_QUARANTINE_ROWS} 处）："
+        )
+        lines += [
+            f"  [{rule}] {message}"
+            for rule, message in rows.select("rule", "message").head(SHOWN_QUARANTINE_ROWS).iter_rows()
+        ]
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        result = import_file(args.file, kind=args.kind, profile=args.profile, db=args.db,
-                             progress=build_progress_printer(), sheet=args.sheet)
+        result = import_file(
+            args.file,
+            kind=args.kind,
+            profile=args.profile,
+            db=args.db,
+            progress=build_progress_printer(),
+            sheet=args.sheet,
+        )
     except Exception as error:  # a bug or an I/O failure: still answer in the contract's shape
-        result = LoadResult(args.file, args.kind, rejected=True,
-                            message=f"拒绝导入：导入过程出错（{type(error).__name__}: {error}）")
+        result = LoadResult(
+            args.file, args.kind, rejected=True, message=f"拒绝导入：导入过程出错（{type(error).__name__}: {error}）"
+        )
         append_loadlog(args.db, result, args.profile)
         if not isinstance(error, LoadRejected):
             print(f"导入过程出错：{type(error).__name__}: {error}", file=sys.stderr)

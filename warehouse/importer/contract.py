@@ -18,7 +18,9 @@ class Field:
 
 CASE_FIELDS: tuple[Field, ...] = (
     Field("case_id", "案件编号", "text", True, ("投诉编号", "工单编号", "工单号", "案件号", "编号", "case_no")),
-    Field("received_at", "受理时间", "datetime", True, ("受理日期", "投诉时间", "投诉日期", "登记时间", "date_received")),
+    Field(
+        "received_at", "受理时间", "datetime", True, ("受理日期", "投诉时间", "投诉日期", "登记时间", "date_received")
+    ),
     Field("closed_at", "办结时间", "datetime", False, ("办结日期", "结案时间", "结案日期", "date_closed")),
     Field("status", "办理状态", "status", False, ("状态", "处理状态", "案件状态")),
     Field("channel", "渠道", "channel", True, ("投诉渠道", "受理渠道", "来源渠道")),

@@ -17,10 +17,20 @@ from warehouse.importer.contract import UNKNOWN_MEMBERS, Field, fields_of
 INVALID_PREFIX = "__invalid_"
 
 DTYPES: dict[str, pl.DataType] = {
-    "text": pl.String(), "datetime": values.TIMESTAMP, "bool": pl.Boolean(), "int": pl.Int64(),
-    "decimal": pl.Float64(), "month": pl.Date(), "status": pl.String(), "channel": pl.String(),
-    "province": pl.String(), "city": pl.String(), "stage": pl.String(), "id": pl.String(),
-    "person_name": pl.String(), "phone": pl.String(),
+    "text": pl.String(),
+    "datetime": values.TIMESTAMP,
+    "bool": pl.Boolean(),
+    "int": pl.Int64(),
+    "decimal": pl.Float64(),
+    "month": pl.Date(),
+    "status": pl.String(),
+    "channel": pl.String(),
+    "province": pl.String(),
+    "city": pl.String(),
+    "stage": pl.String(),
+    "id": pl.String(),
+    "person_name": pl.String(),
+    "phone": pl.String(),
 }
 
 # Types whose written values can be wrong (the others are kept as written).

@@ -70,7 +70,9 @@ def _check_kind(kind: str | None, profile: Profile) -> str | None:
     return kind or profile.kind
 
 
-def _typed_rows(table: RawTable, profile: Profile, kind: str | None, name: str, progress: Progress) -> tuple[str, pl.DataFrame, dict[str, str], list[str]]:
+def _typed_rows(
+    table: RawTable, profile: Profile, kind: str | None, name: str, progress: Progress
+) -> tuple[str, pl.DataFrame, dict[str, str], list[str]]:
     _report(progress, 0.15, "识别表头")
     mapped = apply_profile(table, profile, _check_kind(kind, profile), name)
     _report(progress, 0.25, "规范取值")
@@ -94,8 +96,17 @@ def unknown_warnings(kind: str, accepted: pl.DataFrame, sources: dict[str, str])
             f"{count} 件案件的{column}为空，按「{member}」导入：计入全国总量和各项指标，"
             f"在按{zh}的分组中单列为「{member}」"
         )
-        found.append({"expectation": rule, "column": name, "success": False, "critical": False,
-                      "unexpected_count": count, "element_count": accepted.height, "details": details})
+        found.append(
+            {
+                "expectation": rule,
+                "column": name,
+                "success": False,
+                "critical": False,
+                "unexpected_count": count,
+                "element_count": accepted.height,
+                "details": details,
+            }
+        )
     return found
 
 
@@ -120,8 +131,9 @@ def _with_malformed(prepared: Prepared, table: RawTable) -> Prepared:
     return prepared
 
 
-def prepare_file(path: Path | str, kind: str | None, profile: Profile, name: str, progress: Progress = None,
-                 sheet: str | None = None) -> tuple[Prepared, RawTable]:
+def prepare_file(
+    path: Path | str, kind: str | None, profile: Profile, name: str, progress: Progress = None, sheet: str | None = None
+) -> tuple[Prepared, RawTable]:
     _report(progress, 0.02, "读取文件")
     table = read_table(path, profile.known_header_keys(), sheet or profile.sheet, name)
     kind_found, typed, sources, _ = _typed_rows(table, profile, kind, name, progress)
@@ -169,8 +181,14 @@ def _critical_message(outcome: object) -> str:
     return f"数据质量检查（{getattr(outcome, 'suite', '')}）发现严重问题，整批拒绝导入：{failures}"
 
 
-def _land(prepared: Prepared, db: Path | str | None, file_label: str, file_hash: str | None, progress: Progress,
-          rebuild: bool = True) -> LoadResult:
+def _land(
+    prepared: Prepared,
+    db: Path | str | None,
+    file_label: str,
+    file_hash: str | None,
+    progress: Progress,
+    rebuild: bool = True,
+) -> LoadResult:
     """Land a prepared batch in a new warehouse version; any exception discards the version.
 
     rebuild=False leaves the marts as they were (a bulk load of many slices rebuilds once, after the last).
@@ -182,9 +200,16 @@ def _land(prepared: Prepared, db: Path | str | None, file_label: str, file_hash:
     profile = prepared.profile
     _report(progress, 0.5, "保护客户信息")
     rows = privacy.protect_identities(prepared.accepted, privacy.ensure_salt(db))
-    result = LoadResult(file_label, prepared.kind, read=prepared.read, quarantined=prepared.quarantined,
-                        quarantine_rows=prepared.violations, footer_lines=prepared.footer_lines,
-                        malformed=prepared.malformed, warnings=[w["details"] for w in prepared.warnings])
+    result = LoadResult(
+        file_label,
+        prepared.kind,
+        read=prepared.read,
+        quarantined=prepared.quarantined,
+        quarantine_rows=prepared.violations,
+        footer_lines=prepared.footer_lines,
+        malformed=prepared.malformed,
+        warnings=[w["details"] for w in prepared.warnings],
+    )
     with store.new_version(db) as con:
         con.execute("SET enable_progress_bar = false")  # stdout carries the --json answer
         _report(progress, 0.55, "比对已有数据")
@@ -193,7 +218,11 @@ def _land(prepared: Prepared, db: Path | str | None, file_label: str, file_hash:
         batch_id = landing.next_batch_id(con)
         counts = landing.classify(con, prepared.kind, frame, batch_id)
         result.batch_id, result.loaded, result.updated, result.duplicates = (
-            batch_id, counts.loaded, counts.updated, counts.duplicates)
+            batch_id,
+            counts.loaded,
+            counts.updated,
+            counts.duplicates,
+        )
         result.message = f"已导入 {Path(file_label).name}：{_summary(result)}"
         _report(progress, 0.65, "数据质量检查")
         batch_outcome = gate.validate_batch(prepared.kind, landing.rows_to_land(con, prepared.kind))
@@ -202,10 +231,21 @@ def _land(prepared: Prepared, db: Path | str | None, file_label: str, file_hash:
         batch_outcome.results.extend(prepared.warnings)  # shown with the checks on the 数据质量 page
         landing.insert_landed(con, prepared.kind)
         landing.insert_quarantine(con, batch_id, prepared.violations)
-        record = landing.BatchRecord(batch_id, Path(file_label).name, file_hash, prepared.kind, profile.name,
-                                     profile.source_system, started_at, prepared.read, counts,
-                                     prepared.quarantined, result.message, prepared.footer_lines,
-                                     prepared.malformed)
+        record = landing.BatchRecord(
+            batch_id,
+            Path(file_label).name,
+            file_hash,
+            prepared.kind,
+            profile.name,
+            profile.source_system,
+            started_at,
+            prepared.read,
+            counts,
+            prepared.quarantined,
+            result.message,
+            prepared.footer_lines,
+            prepared.malformed,
+        )
         landing.insert_batch(con, record, now_cst())
         gate.record_outcome(con, batch_id, batch_outcome)
         if rebuild:
@@ -232,16 +272,23 @@ def append_loadlog(db: Path | str | None, result: LoadResult, profile: str) -> N
         handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
-def _rejected(db: Path | str | None, label: str, kind: str | None, profile: str, error: LoadRejected,
-              read: int = 0) -> LoadResult:
+def _rejected(
+    db: Path | str | None, label: str, kind: str | None, profile: str, error: LoadRejected, read: int = 0
+) -> LoadResult:
     result = LoadResult(label, kind, read=read, rejected=True, message=f"拒绝导入：{error.message}")
     append_loadlog(db, result, profile)
     return result
 
 
-def import_file(path: Path | str, kind: str | None = None, profile: str | Path = "canonical",
-                db: Path | str | None = None, progress: Progress = None, original_name: str | None = None,
-                sheet: str | None = None) -> LoadResult:
+def import_file(
+    path: Path | str,
+    kind: str | None = None,
+    profile: str | Path = "canonical",
+    db: Path | str | None = None,
+    progress: Progress = None,
+    original_name: str | None = None,
+    sheet: str | None = None,
+) -> LoadResult:
     """Load one export file. A rejected file changes nothing; its result has rejected=True and a message."""
     label = original_name or str(path)
     name = Path(label).name
@@ -255,9 +302,16 @@ def import_file(path: Path | str, kind: str | None = None, profile: str | Path =
         return _rejected(db, label, kind, str(profile), error, read)
 
 
-def load_frame(frame: pl.DataFrame, kind: str, db: Path | str | None = None, file_name: str = "",
-               profile: str = "demo", source_system: str = "default", progress: Progress = None,
-               rebuild: bool = True) -> LoadResult:
+def load_frame(
+    frame: pl.DataFrame,
+    kind: str,
+    db: Path | str | None = None,
+    file_name: str = "",
+    profile: str = "demo",
+    source_system: str = "default",
+    progress: Progress = None,
+    rebuild: bool = True,
+) -> LoadResult:
     """Load a frame of canonical columns (English names; clear complainant_id/name/phone are hashed and masked).
 
     rebuild=False skips the marts rebuild and its checks: only for a bulk load whose last slice rebuilds.
@@ -281,8 +335,14 @@ def _masked_for_display(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def preview_file(path: Path | str, kind: str | None = None, profile: str | Path = "canonical", rows: int = 20,
-                 original_name: str | None = None, sheet: str | None = None) -> Preview:
+def preview_file(
+    path: Path | str,
+    kind: str | None = None,
+    profile: str | Path = "canonical",
+    rows: int = 20,
+    original_name: str | None = None,
+    sheet: str | None = None,
+) -> Preview:
     """How a file would load: format, encoding, header mapping, first rows, rows that would be quarantined."""
     label = original_name or str(path)
     name = Path(label).name

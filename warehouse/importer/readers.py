@@ -252,8 +252,8 @@ def _tolerant_csv(
     total = len(split.rows) + len(split.malformed)
     if split.malformed and malformed_share(split) > MAX_MALFORMED_SHARE:
         raise LoadRejected(_malformed_message(name, split.malformed, total, len(names), separator))
-    columns = {n: [row[i] for row in split.rows] for i, n in enumerate(names)}
-    frame = pl.DataFrame(columns, schema={n: pl.String for n in names})
+    columns = list(zip(*split.rows, strict=True)) if split.rows else [() for _ in names]
+    frame = pl.DataFrame(dict(zip(names, columns, strict=True)), schema={n: pl.String for n in names})
     frame = frame.with_columns(pl.Series(SOURCE_ROW, split.source_rows, dtype=pl.Int64))
     return frame.select(SOURCE_ROW, *names), split.malformed, split.footer_lines
 

@@ -10,7 +10,9 @@ their line number and raw text (rule `malformed_record`). Footer lines are recog
 from __future__ import annotations
 
 import csv
+import itertools
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -34,6 +36,8 @@ FOOTER_WORDS = (
     "打印时间",
 )
 _SPACES = re.compile(r"\s+")
+# A free-text narrative may exceed csv's default 128 KiB field limit; Arrow's strict reader has none.
+csv.field_size_limit(min(sys.maxsize, (1 << 31) - 1))
 
 
 @dataclass(frozen=True)
@@ -77,30 +81,17 @@ def count_footer_rows(rows: Sequence[Sequence[object]]) -> int:
     return count
 
 
-class _Lines:
-    """The lines of a text as an iterator for csv.reader that knows how far it has read."""
-
-    def __init__(self, lines: list[str], start: int) -> None:
-        self.lines = lines
-        self.position = start
-
-    def __iter__(self) -> Iterator[str]:
-        return self
-
-    def __next__(self) -> str:
-        if self.position >= len(self.lines):
-            raise StopIteration
-        line = self.lines[self.position]
-        self.position += 1
-        return line + "\n"
-
-
 def _parse_one(line: str, separator: str) -> list[str]:
-    return next(csv.reader([line], delimiter=separator), [])
+    try:
+        return next(csv.reader([line], delimiter=separator), [])
+    except csv.Error:
+        return [line]
 
 
-def _swallowed_records(lines: list[str], start: int, end: int, separator: str, width: int) -> bool:
-    """Whether a multi-line malformed record swallowed complete records (an unterminated quote)."""
+def _swallowed(lines: list[str], start: int, end: int, cells: list[str], separator: str, width: int) -> bool:
+    """Whether a multi-line record that does not fit (or never closes its quote) swallowed complete records."""
+    if _fits(cells, width) is not None and not _open_quote(lines[start:end]):
+        return False  # a well-formed quoted multi-line field
     return any(len(_parse_one(lines[i].rstrip("\r"), separator)) == width for i in range(start + 1, end))
 
 
@@ -117,33 +108,35 @@ def _fits(cells: list[str], width: int) -> list[str] | None:
 
 
 def _records(lines: list[str], separator: str, width: int) -> Iterator[tuple[int, int, list[str], bool]]:
-    """(first line index, line index after the record, cells, damaged) for every non-empty record."""
+    """(first line index, line index after the record, cells, damaged) for every non-empty record.
+
+    csv.reader runs over the lines in C; `line_num` tells where each record ends. A damaged
+    stretch (an unterminated quote, a NUL byte) restarts the reader on the next line.
+    """
+    feed = [line + "\n" for line in lines]
     position = 0
     while position < len(lines):
-        feed = _Lines(lines, position)
-        reader = csv.reader(feed, delimiter=separator)
-        restart = False
-        while True:
-            while feed.position < len(lines) and not lines[feed.position].strip("\r"):
-                feed.position += 1  # empty lines are not records (the strict reader skips them too)
-            start = feed.position
-            try:
-                cells = next(reader)
-            except StopIteration:
-                position = len(lines)
-                break
-            except csv.Error:  # e.g. a NUL byte inside a record
-                cells = []
-            end = feed.position
-            suspicious = _fits(cells, width) is None or _open_quote(lines[start:end])
-            if end - start > 1 and suspicious and _swallowed_records(lines, start, end, separator, width):
-                # An unterminated quote ate the following records: only its first line is damaged.
-                yield start, start + 1, _parse_one(lines[start].rstrip("\r"), separator) or [""], True
-                position, restart = start + 1, True
-                break
-            yield start, end, cells, False
-        if not restart:
+        reader = csv.reader(itertools.islice(feed, position, None), delimiter=separator)
+        consumed, restart = 0, None
+        try:
+            for cells in reader:
+                start, consumed = position + consumed, reader.line_num
+                end = position + consumed
+                if not cells:
+                    continue  # an empty line is not a record (the strict reader skips it too)
+                if end - start > 1 and _swallowed(lines, start, end, cells, separator, width):
+                    # An unterminated quote ate the following records: only its first line is damaged.
+                    yield start, start + 1, _parse_one(lines[start].rstrip("\r"), separator), True
+                    restart = start + 1
+                    break
+                yield start, end, cells, False
+        except csv.Error:  # e.g. a NUL byte: that line is damaged, the next one starts afresh
+            start = position + consumed
+            yield start, start + 1, _parse_one(lines[start].rstrip("\r"), separator), True
+            restart = start + 1
+        if restart is None:
             break
+        position = restart
 
 
 def split_records(text: str, separator: str, width: int, header_line: int) -> SplitRecords:

@@ -10,7 +10,18 @@ import polars as pl
 from warehouse.importer.rules import QUARANTINE_SCHEMA
 
 # The `--json` object of `python -m warehouse load` (ARCHITECTURE.md): exactly these keys, in this order.
-JSON_KEYS = ("file", "kind", "read", "loaded", "updated", "duplicates", "quarantined", "rejected", "message", "batch_id")
+JSON_KEYS = (
+    "file",
+    "kind",
+    "read",
+    "loaded",
+    "updated",
+    "duplicates",
+    "quarantined",
+    "rejected",
+    "message",
+    "batch_id",
+)
 # Added after the contract's keys: lines skipped as report footers (not read) and malformed records (in
 # `quarantined`, rule malformed_record).
 EXTRA_JSON_KEYS = ("footer_lines", "malformed")
