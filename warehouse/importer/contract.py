@@ -84,6 +84,15 @@ STATUS_VALUES = ("已办结", "办理中")
 STAGES = ("受理", "分派", "调查", "沟通", "决策", "反馈", "回访", "复盘")
 
 
+def describe_unknown_rules() -> dict[str, str]:
+    """{rule id: Chinese description} of the blank-cell warnings (region_unknown …), for the 数据质量 page."""
+    zh = {f.name: f.zh for f in CASE_FIELDS}
+    return {
+        rule: f"{zh[name]}为空的案件按「{member}」导入：计入全国总量，在按{zh[name]}的分组中单列（警告，不隔离）"
+        for name, (member, rule) in UNKNOWN_MEMBERS.items()
+    }
+
+
 def fields_of(kind: str) -> tuple[Field, ...]:
     if kind not in FIELDS:
         raise ValueError(f"未知的数据类型 {kind!r}：应为 {', '.join(KINDS)}")
