@@ -225,3 +225,34 @@ def test_blank_provinces_load_as_unknown_region_and_count_nationally(
     by_province = {row["key"]: row["volume"] for row in payload["by"]["rows"]}
     assert by_province["未知地区"] == len(blank)
     assert sum(by_province.values()) == ROWS
+
+
+def test_both_tolerant_readers_agree_on_a_quote_free_damaged_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without quotes, Arrow skips the damaged lines and a line scan numbers them; the csv module must agree."""
+    from warehouse.importer import readers
+    from warehouse.importer.profiles import load_profile
+
+    path = write_csv(build_cases(ROWS), tmp_path / "damaged.csv")
+    lines = _lines(path)
+    lines[3] += ",多余"
+    lines[7] = lines[7][:15]
+    lines.insert(10, "")
+    lines.insert(12, "   ")
+    lines += ["", "合计," + "," * (len(lines[0].split(",")) - 2), "制表人：张三"]  # an empty line is no record
+    _write_lines(path, lines, ending="\r\n")
+    keys = load_profile("canonical").known_header_keys()
+
+    skipping = readers._skipping_csv
+    answers: list[object] = []
+    monkeypatch.setattr(readers, "_skipping_csv", lambda *args: answers.append(skipping(*args)) or answers[-1])
+    fast = readers.read_table(path, keys)
+    assert answers and answers[0] is not None, "the Arrow pass read this quote-free file"
+    monkeypatch.setattr(readers, "_skipping_csv", lambda *args: None)
+    slow = readers.read_table(path, keys)
+    assert fast.frame.equals(slow.frame)
+    assert (fast.malformed, fast.footer_lines) == (slow.malformed, slow.footer_lines)
+    assert [m.source_row for m in fast.malformed] == [3, 7]
+    assert fast.footer_lines == 2
+    assert fast.frame.height == ROWS - 2

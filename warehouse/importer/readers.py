@@ -31,10 +31,14 @@ from warehouse.importer.errors import LoadRejected
 from warehouse.importer.headers import header_keys
 from warehouse.importer.records import (
     MAX_MALFORMED_SHARE,
+    RAW_TEXT_LIMIT,
     Malformed,
     count_footer_rows,
+    fit_to_width,
     has_open_quote,
+    is_blank,
     malformed_share,
+    split_line,
     split_records,
 )
 
@@ -258,6 +262,85 @@ def _tolerant_csv(
     return frame.select(SOURCE_ROW, *names), split.malformed, split.footer_lines
 
 
+def _number_records(lines: list[str], invalid: set[str]) -> tuple[list[int], list[tuple[int, int]]]:
+    """Data record numbers of the good lines, and (number, line index) of the invalid ones (quote-free text)."""
+    good: list[int] = []
+    bad: list[tuple[int, int]] = []
+    number = 0
+    for index, line in enumerate(lines):
+        text = line.rstrip("\r")
+        if not text:
+            continue  # an empty line is not a record
+        number += 1
+        if text in invalid:
+            bad.append((number, index))
+        else:
+            good.append(number)
+    return good, bad
+
+
+def _skipping_csv(
+    utf8: bytes, offset: int, index: int, names: list[str], separator: str, name: str
+) -> tuple[pl.DataFrame, list[Malformed], int] | None:
+    """Arrow's parser skipping the records with a wrong field count: a file without quotes has one record
+    per line, so the skipped lines can be numbered by a scan of the lines. None when that does not hold."""
+    if b'"' in utf8[offset:]:
+        return None
+    invalid: set[str] = set()
+
+    def skip(row: pacsv.InvalidRow) -> str:
+        invalid.add((row.text or "").rstrip("\r"))
+        return "skip"
+
+    table = pacsv.read_csv(
+        pa.BufferReader(pa.py_buffer(utf8)[offset:]),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=8 << 20),
+        parse_options=pacsv.ParseOptions(delimiter=separator, invalid_row_handler=skip),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
+        ),
+    )
+    text = utf8[offset:].decode("utf-8", errors="replace")
+    lines = text.split("\n")[1:]
+    good, bad = _number_records(lines, invalid)
+    if len(good) != table.num_rows:
+        return None  # the line scan and Arrow disagree: let the csv module decide record by record
+    frame = pl.from_arrow(table).with_columns(pl.Series(SOURCE_ROW, good, dtype=pl.Int64))  # type: ignore[union-attr]
+    frame = frame.select(SOURCE_ROW, *names)
+    frame, footer, bad = _drop_mixed_footer(frame, bad, lines, separator)
+    malformed = []
+    for number, line_index in bad:
+        cells = split_line(lines[line_index].rstrip("\r"), separator)
+        if fit_to_width(cells, len(names)) is not None:
+            return None  # only extra empty fields: not damage, and the csv module pass keeps such rows
+        if not is_blank(cells):  # a short blank row is a blank row, not damage
+            malformed.append(
+                Malformed(number, index + 2 + line_index, len(cells), lines[line_index].rstrip("\r")[:RAW_TEXT_LIMIT])
+            )
+    total = frame.height + len(malformed)
+    if malformed and len(malformed) / total > MAX_MALFORMED_SHARE:
+        raise LoadRejected(_malformed_message(name, malformed, total, len(names), separator))
+    return frame, malformed, footer
+
+
+def _drop_mixed_footer(
+    frame: pl.DataFrame, bad: list[tuple[int, int]], lines: list[str], separator: str
+) -> tuple[pl.DataFrame, int, list[tuple[int, int]]]:
+    """Footer lines below the data, whether they kept the header's width (in `frame`) or not (in `bad`)."""
+    values = [c for c in frame.columns if c != SOURCE_ROW]
+    tail = frame.tail(FOOTER_TAIL_ROWS)
+    records = [(n, list(row)) for n, *row in tail.select(SOURCE_ROW, *values).iter_rows()]
+    records += [
+        (n, split_line(lines[i].rstrip("\r"), separator)) for n, i in bad if not tail.height or n > tail[SOURCE_ROW][0]
+    ]
+    records.sort(key=lambda record: record[0])
+    footer = count_footer_rows([cells for _, cells in records])
+    if not footer:
+        return frame, 0, bad
+    first = records[len(records) - footer][0]
+    return frame.filter(pl.col(SOURCE_ROW) < first), footer, [(n, i) for n, i in bad if n < first]
+
+
 def read_csv_bytes(data: bytes, name: str, known_keys: set[str]) -> RawTable:
     utf8, encoding = decode_to_utf8(data, name)
     if not utf8.strip():
@@ -270,7 +353,10 @@ def read_csv_bytes(data: bytes, name: str, known_keys: set[str]) -> RawTable:
             raise pa.ArrowInvalid("unterminated quote")
         frame, footer = _drop_footer(_number_rows(_strict_csv(utf8, offset, names, separator)))
     except (pa.ArrowInvalid, pa.ArrowException):
-        frame, malformed, footer = _tolerant_csv(utf8, offset, index, names, separator, name)
+        skipped = _skipping_csv(utf8, offset, index, names, separator, name)
+        if skipped is None:
+            skipped = _tolerant_csv(utf8, offset, index, names, separator, name)
+        frame, malformed, footer = skipped
     table = RawTable(_drop_blank_rows(frame), [str(c) for c in cells], "csv", encoding, separator, index)
     table.malformed, table.footer_lines = malformed, footer
     return table

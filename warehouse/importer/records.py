@@ -81,7 +81,8 @@ def count_footer_rows(rows: Sequence[Sequence[object]]) -> int:
     return count
 
 
-def _parse_one(line: str, separator: str) -> list[str]:
+def split_line(line: str, separator: str) -> list[str]:
+    """The cells of one physical line (a damaged line that csv cannot read is one cell)."""
     try:
         return next(csv.reader([line], delimiter=separator), [])
     except csv.Error:
@@ -90,12 +91,12 @@ def _parse_one(line: str, separator: str) -> list[str]:
 
 def _swallowed(lines: list[str], start: int, end: int, cells: list[str], separator: str, width: int) -> bool:
     """Whether a multi-line record that does not fit (or never closes its quote) swallowed complete records."""
-    if _fits(cells, width) is not None and not _open_quote(lines[start:end]):
+    if fit_to_width(cells, width) is not None and not _open_quote(lines[start:end]):
         return False  # a well-formed quoted multi-line field
-    return any(len(_parse_one(lines[i].rstrip("\r"), separator)) == width for i in range(start + 1, end))
+    return any(len(split_line(lines[i].rstrip("\r"), separator)) == width for i in range(start + 1, end))
 
 
-def _fits(cells: list[str], width: int) -> list[str] | None:
+def fit_to_width(cells: list[str], width: int) -> list[str] | None:
     """The record padded/trimmed to the header width, or None when its field count is wrong.
 
     Extra trailing empty fields (a separator at the end of each line) are not damage.
@@ -126,13 +127,13 @@ def _records(lines: list[str], separator: str, width: int) -> Iterator[tuple[int
                     continue  # an empty line is not a record (the strict reader skips it too)
                 if end - start > 1 and _swallowed(lines, start, end, cells, separator, width):
                     # An unterminated quote ate the following records: only its first line is damaged.
-                    yield start, start + 1, _parse_one(lines[start].rstrip("\r"), separator), True
+                    yield start, start + 1, split_line(lines[start].rstrip("\r"), separator), True
                     restart = start + 1
                     break
                 yield start, end, cells, False
         except csv.Error:  # e.g. a NUL byte: that line is damaged, the next one starts afresh
             start = position + consumed
-            yield start, start + 1, _parse_one(lines[start].rstrip("\r"), separator), True
+            yield start, start + 1, split_line(lines[start].rstrip("\r"), separator), True
             restart = start + 1
         if restart is None:
             break
@@ -147,7 +148,7 @@ def split_records(text: str, separator: str, width: int, header_line: int) -> Sp
     result = SplitRecords(footer_lines=footer)
     kept = parsed[: len(parsed) - footer]
     for number, (start, end, cells, damaged) in enumerate(kept, start=1):
-        fitted = None if damaged else _fits(cells, width)
+        fitted = None if damaged else fit_to_width(cells, width)
         if number == len(kept) and end == len(lines) and _open_quote(lines[start:end]):
             fitted = None  # the file ends inside a quoted field: the last record was cut off
         if fitted is None and is_blank(cells):
