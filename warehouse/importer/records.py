@@ -5,6 +5,7 @@ field, or end with 合计 / 制表人 lines. None of that may cost the good rows
 is tried first; when it fails, this tolerant pass reads the text with Python's csv module one record
 at a time, keeps every record whose field count matches the header, and sets the others aside with
 their line number and raw text (rule `malformed_record`). Footer lines are recognised from the bottom.
+(A file without any quote is re-read by Arrow instead, skipping bad lines: readers._skipping_csv.)
 """
 
 from __future__ import annotations
