@@ -130,6 +130,30 @@ def render_reconciliation(rec: Reconciliation) -> None:
         st.success(f"{equation}（对账平衡）", icon=":material/check_circle:")
     else:
         st.warning(f"{equation} 不平衡：相差 {format_count(rec.read - rec.accounted)} 行，请联系管理员。")
+    for note in describe_skipped(rec.footer_lines, rec.malformed):
+        st.caption(note)
+
+
+def describe_skipped(footer_lines: int, malformed: int) -> list[str]:
+    """The lines the equation leaves out (footers) or hides inside 隔离 (malformed records)."""
+    notes = []
+    if footer_lines:
+        notes.append(
+            f"另跳过表尾 {format_count(footer_lines)} 行（合计、小计、制表人、审核人、空行等）：不是案件，"
+            "不计入读取，也不隔离。"
+        )
+    if malformed:
+        notes.append(
+            f"隔离中有 {format_count(malformed)} 行残缺记录（字段数与表头不一致或引号未闭合，规则 malformed_record），"
+            "原文见隔离明细；文件的其余记录照常导入。"
+        )
+    return notes
+
+
+def render_import_warnings(warnings: list[str]) -> None:
+    """Cases loaded with a blank descriptive column (未知地区 …): they count in every national figure."""
+    for warning in warnings:
+        st.warning(warning, icon=":material/help:")
 
 
 def render_batch_heading(rec: Reconciliation) -> None:
@@ -249,14 +273,34 @@ def hold_upload(uploaded: UploadedFile) -> Path:
     return path
 
 
+def chosen_sheet(uploaded: UploadedFile) -> str | None:
+    """The worksheet picked for this upload (None: the one whose header matches the profile)."""
+    return st.session_state.get(f"import-sheet-{uploaded.file_id}")
+
+
+def render_sheet_choice(uploaded: UploadedFile, preview: Preview) -> None:
+    """A select box of the workbook's sheets, starting on the one the importer chose."""
+    if len(preview.sheets) < 2:
+        return
+    current = preview.sheet if preview.sheet in preview.sheets else preview.sheets[0]
+    st.selectbox(
+        "工作表",
+        preview.sheets,
+        index=preview.sheets.index(current),
+        key=f"import-sheet-{uploaded.file_id}",
+        help="默认读取表头与映射配置相符的工作表（填表说明、封面等工作表会被跳过）；也可在此指定",
+    )
+
+
 def hold_preview(uploaded: UploadedFile, path: Path, kind: str | None, profile: str) -> Preview:
-    """The importer's preview of this file with this kind and profile (computed once per choice)."""
-    key = (uploaded.file_id, kind, profile)
+    """The importer's preview of this file with this kind, profile and sheet (computed once per choice)."""
+    sheet = chosen_sheet(uploaded)
+    key = (uploaded.file_id, kind, profile, sheet)
     held = st.session_state.get(_PREVIEW)
     if held is not None and held[0] == key:
         return held[1]
     with st.spinner("正在读取文件并识别字段…"):
-        preview = preview_file(path, kind=kind, profile=profile, original_name=uploaded.name)
+        preview = preview_file(path, kind=kind, profile=profile, original_name=uploaded.name, sheet=sheet)
     st.session_state[_PREVIEW] = (key, preview)
     return preview
 
@@ -269,7 +313,7 @@ def finished_load(uploaded: UploadedFile) -> LoadResult | None:
 def import_upload(uploaded: UploadedFile, path: Path, kind: str | None, profile: str) -> LoadResult:
     """Run the importer with a progress bar; remember the result and delete the temp copy."""
     report = start_progress("开始导入…")
-    result = uploads.run_import(path, kind, profile, uploaded.name, progress=report)
+    result = uploads.run_import(path, kind, profile, uploaded.name, progress=report, sheet=chosen_sheet(uploaded))
     st.session_state[_RESULT] = (uploaded.file_id, result)
     forget_upload()
     return result
@@ -288,9 +332,13 @@ def render_preview(preview: Preview) -> None:
         ("识别为", kind_label(preview.kind)),
         ("数据行数", format_count(preview.read)),
         ("预计隔离", format_count(preview.quarantined)),
+        ("跳过表尾", format_count(preview.footer_lines)),
     )
     for column, (label, value) in zip(st.columns(len(figures)), figures, strict=True):
         column.metric(label, value, border=True)
+    for note in describe_skipped(preview.footer_lines, preview.malformed):
+        st.caption(note)
+    render_import_warnings(preview.warnings)
 
     st.markdown("**字段映射**（文件表头 → 标准中文表头）")
     render_table(uploads.build_mapping_table(preview), key="import-mapping")
@@ -319,6 +367,7 @@ def render_load_result(result: LoadResult) -> None:
     st.subheader("导入完成")
     render_batch_heading(rec)
     render_reconciliation(rec)
+    render_import_warnings(result.warnings)
     st.subheader("被隔离的行")
     render_quarantine(
         uploads.prepare_quarantine_rows(result.quarantine_rows), file_name=rec.file, key="import-quarantine"

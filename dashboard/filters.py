@@ -30,6 +30,7 @@ LIST_FILTERS: dict[str, tuple[str, str]] = {
     "channels": ("channel", "channel"),
     "departments": ("dept", "department"),
     "vulnerable_groups": ("vulnerable", "vulnerable_group"),
+    "risk_levels": ("risk", "risk_level"),
 }
 
 # `--where DIM=VALUE` and breakdown dimension names -> filter field.
@@ -42,6 +43,7 @@ DIMENSION_FIELDS: dict[str, str] = {
     "channel": "channels",
     "department": "departments",
     "vulnerable_group": "vulnerable_groups",
+    "risk_level": "risk_levels",
     "region_group": "region_group",
     "regulator_referred": "referred_only",
     "referred": "referred_only",
@@ -63,6 +65,18 @@ STAR_FILTERS: dict[str, tuple[str, str | None, str | None]] = {
     "channel": ("channel_key", "dim_channel", "channel"),
     "department": ("department_key", "dim_department", "department"),
     "vulnerable_group": ("vulnerable_group", None, None),
+    # fct_complaint (and the agg_* cubes) carry each case's level from warehouse/sql/25_risk.sql.
+    "risk_level": ("risk_level", None, None),
+}
+# `--where risk_level=high` names a level in English; the warehouse stores 高 / 中 / 低.
+RISK_LEVEL_WORDS = {
+    "high": "高",
+    "medium": "中",
+    "mid": "中",
+    "low": "低",
+    "高风险": "高",
+    "中风险": "中",
+    "低风险": "低",
 }
 # dim_region_group lists every member region_key (a province member brings its cities).
 REGION_GROUP_MEMBERSHIP_SQL = (
@@ -87,6 +101,7 @@ class Filters:
     channels: tuple[str, ...] = ()
     departments: tuple[str, ...] = ()
     vulnerable_groups: tuple[str, ...] = ()
+    risk_levels: tuple[str, ...] = ()
     referred_only: bool = False
 
     # ---- period -------------------------------------------------------------
@@ -134,6 +149,7 @@ class Filters:
             "channels": "渠道",
             "departments": "处理部门",
             "vulnerable_groups": "特殊群体",
+            "risk_levels": "风险等级",
         }
         lines = [f"{names[name]}：{'、'.join(getattr(self, name))}" for name in LIST_FILTERS if getattr(self, name)]
         if self.region_group:
@@ -264,6 +280,8 @@ def canonical_values(name: str, values: Iterable[str]) -> tuple[str, ...]:
             value = canonical_province(value) or value
         elif name == "cities":
             value = _canonical_city_anywhere(value)
+        elif name == "risk_levels":
+            value = RISK_LEVEL_WORDS.get(value.lower(), value)
         result.append(value)
     return tuple(dict.fromkeys(result))
 

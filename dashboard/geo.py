@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from dashboard.config import PROJECT_ROOT
+from warehouse.importer.contract import UNKNOWN_MEMBERS
 from warehouse.reference.regions import canonical_province, province_short
 
 DEFAULT_MAPS_DIR = PROJECT_ROOT / "assets" / "maps"
 CHINA_MAP = "china"
 INSET_NAMES = ("南海诸岛", "南海诸岛界线")
+UNKNOWN_REGION = UNKNOWN_MEMBERS["province"][0]  # cases loaded without a 省份
 
 
 class MapAssetsMissing(RuntimeError):
@@ -94,9 +96,18 @@ def feature_names(geojson: dict[str, Any]) -> set[str]:
     return {f["properties"]["name"] for f in geojson["features"] if not f["properties"].get("inset")}
 
 
+def unknown_region_note(names: Iterable[str | None], values: Iterable[object]) -> str | None:
+    """The note under a map for cases loaded without a 省份 (未知地区): counted, but nowhere to colour."""
+    for name, value in zip(names, values, strict=False):
+        if name == UNKNOWN_REGION:
+            return f"「{UNKNOWN_REGION}」：{value}（省份为空的案件，已计入全国总量；地图上无法着色，见右侧排名）"
+    return None
+
+
 def unmatched_regions(province: str | None, names: Iterable[str | None]) -> list[str]:
     """Regions with no feature on the map shown: provinces on the China map (province None),
-    else cities on that province's map. Blank names (cases without a region) are skipped."""
+    else cities on that province's map. Blank names and 未知地区 (cases without a region) are skipped."""
+    names = [name for name in names if name != UNKNOWN_REGION]
     if province is None:
         features = feature_names(load_china_map())
         wanted = {name: province_to_map_name(name) for name in names if name}

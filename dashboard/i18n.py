@@ -27,6 +27,8 @@ COLUMN_LABELS: dict[str, str] = {
     "rows_updated": "更新",
     "rows_duplicate": "重复",
     "rows_quarantined": "隔离",
+    "rows_footer": "表尾行（未计入读取）",
+    "rows_malformed": "其中残缺记录",
     "status": "状态",
     "message": "说明",
     # quarantine

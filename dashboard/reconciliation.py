@@ -21,6 +21,8 @@ class Reconciliation:
     duplicates: int
     quarantined: int
     batch_id: int | None = None
+    footer_lines: int = 0  # 合计 / 制表人 / blank lines below the data: skipped, not part of `read`
+    malformed: int = 0  # part of `quarantined`: records with the wrong field count (malformed_record)
 
     @property
     def accounted(self) -> int:
@@ -43,6 +45,8 @@ def build_from_load_result(result: Any) -> Reconciliation:
         duplicates=int(result.duplicates),
         quarantined=int(result.quarantined),
         batch_id=None if result.batch_id is None else int(result.batch_id),
+        footer_lines=int(getattr(result, "footer_lines", 0) or 0),
+        malformed=int(getattr(result, "malformed", 0) or 0),
     )
 
 
@@ -57,4 +61,6 @@ def build_from_batch_row(row: Mapping[str, Any]) -> Reconciliation:
         duplicates=int(row["rows_duplicate"]),
         quarantined=int(row["rows_quarantined"]),
         batch_id=int(row["batch_id"]),
+        footer_lines=int(row.get("rows_footer") or 0),
+        malformed=int(row.get("rows_malformed") or 0),
     )

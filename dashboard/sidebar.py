@@ -240,7 +240,8 @@ def render_filters(version: str) -> Filters:
             key=PREFIX + "reset",
         )
         st.caption(text("copy_link_hint", lang))
-    filters = read_widgets(url.issues)
+    # Risk levels have no widget either: a link from a breakdown row (risk=高) keeps its filter.
+    filters = replace(read_widgets(url.issues), risk_levels=url.risk_levels)
     write_url_filters(filters)
     return gate.enforce_filters(filters)  # the role's page check, region binding, audit
 

@@ -87,9 +87,15 @@ def describe_format(preview: Preview) -> str:
         parts.append(f"编码 {preview.encoding}")
     if preview.separator:
         parts.append(f"分隔符 {SEPARATOR_NAMES.get(preview.separator, repr(preview.separator))}")
+    if preview.sheet:
+        parts.append(f"工作表「{preview.sheet}」")
     if preview.skipped_lines:
         parts.append(f"跳过表头上方 {preview.skipped_lines} 行")
     parts.append(f"数据 {preview.read:,} 行")
+    if preview.malformed:
+        parts.append(f"其中残缺记录 {preview.malformed:,} 行")
+    if preview.footer_lines:
+        parts.append(f"跳过表尾 {preview.footer_lines:,} 行")
     return " · ".join(parts)
 
 
@@ -114,11 +120,18 @@ def prepare_quarantine_rows(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def run_import(
-    path: Path, kind: str | None, profile: str, original_name: str, progress: Callable[[float, str], None] | None = None
+    path: Path,
+    kind: str | None,
+    profile: str,
+    original_name: str,
+    progress: Callable[[float, str], None] | None = None,
+    sheet: str | None = None,
 ) -> LoadResult:
     """The importer of the CLI; an unexpected error becomes a rejected result (the store discarded the copy)."""
     try:
-        return import_file(path, kind=kind, profile=profile, progress=progress, original_name=original_name)
+        return import_file(
+            path, kind=kind, profile=profile, progress=progress, original_name=original_name, sheet=sheet
+        )
     except Exception as error:  # shown to the operator; the store discarded the copy
         return LoadResult(
             original_name,

@@ -102,11 +102,20 @@ def build_table_counts(summary: WarehouseSummary) -> pl.DataFrame:
 
 
 def list_batches(con: duckdb.DuckDBPyConnection, limit: int = 100) -> pl.DataFrame:
-    """The latest import batches, newest first."""
+    """The latest import batches, newest first (footer and malformed counts: 0 for warehouses built before them)."""
+    present = {
+        name
+        for (name,) in con.sql(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'etl_batch'"
+        ).fetchall()
+    }
+    extras = ", ".join(
+        name if name in present else f"0::BIGINT AS {name}" for name in ("rows_footer", "rows_malformed")
+    )
     return con.sql(
-        """
+        f"""
         SELECT batch_id, file_name, kind, profile, source_system, started_at, finished_at,
-               rows_read, rows_loaded, rows_updated, rows_duplicate, rows_quarantined, status, message
+               rows_read, rows_loaded, rows_updated, rows_duplicate, rows_quarantined, {extras}, status, message
         FROM etl_batch
         ORDER BY batch_id DESC
         LIMIT $limit

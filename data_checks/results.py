@@ -9,6 +9,7 @@ from data_checks.catalog import find_check
 from data_checks.check import now_cst
 from data_checks.labels import label_column
 from data_checks.outcome import CheckOutcome
+from warehouse.importer.contract import describe_unknown_rules
 
 RESULT_SCHEMA: dict[str, pl.DataType] = {
     "batch_id": pl.Int64(),
@@ -97,7 +98,11 @@ def load_check_results(con: duckdb.DuckDBPyConnection, batch_id: int | None = No
 
 def add_catalog_columns(frame: pl.DataFrame) -> pl.DataFrame:
     """Description, Chinese column name and severity label from the catalog (kept out of dq_result)."""
-    descriptions = {e: (c.description if (c := find_check(e)) else "") for e in frame["expectation"].unique()}
+    # The importer's blank-cell warnings (region_unknown …) are recorded beside the suite's checks.
+    extra = describe_unknown_rules()
+    descriptions = {
+        e: (c.description if (c := find_check(e)) else extra.get(e, "")) for e in frame["expectation"].unique()
+    }
     # Looked up in Python, not with map_elements (no Python callbacks inside Polars: docs/design.md).
     labels = {name: label_column(name) for name in frame["column_name"].drop_nulls().unique()}
     return frame.with_columns(

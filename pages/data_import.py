@@ -39,6 +39,7 @@ if result is not None:
 
 path = components.hold_upload(uploaded)
 preview = components.hold_preview(uploaded, path, kind, profile)
+components.render_sheet_choice(uploaded, preview)
 st.subheader("预览")
 components.render_preview(preview)
 if preview.ok and st.button("确认导入", type="primary", key="import-confirm", icon=":material/upload:"):

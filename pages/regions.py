@@ -108,6 +108,7 @@ with map_col:
                 subtitle=subtitle,
             )
         missing = geo.unmatched_regions(province, values["key"].to_list())
+        unknown_note = geo.unknown_region_note(values["key"].to_list(), values["value"].to_list())
     except geo.MapAssetsMissing as error:
         st.error(str(error))
     else:
@@ -127,6 +128,8 @@ with map_col:
                 st.rerun()
         if missing:
             st.warning(f"以下地区在地图上没有对应的边界，未能着色（数值见右侧排名）：{'、'.join(missing)}")
+        if unknown_note:
+            st.caption(unknown_note)
 
 with rank_col:
     st.subheader(f"{'省份' if province is None else '城市'}排名：{metric.label}")

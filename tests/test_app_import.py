@@ -192,3 +192,96 @@ def test_copies_abandoned_for_a_day_are_swept(tmp_path: Path) -> None:
     finally:
         uploads.discard_upload(old)
         uploads.discard_upload(fresh)
+
+
+def build_damaged_upload(tmp_path: Path, rows: int = 40) -> tuple[str, bytes, dict[str, int]]:
+    """Cases with 10% blank 省份, a ragged row in the middle, a record cut at the end and two footer lines."""
+    blank = set(range(0, rows, 10))
+    frame = build_cases([{"province": "", "city": None} if i in blank else {} for i in range(rows + 1)])
+    path = write_csv(frame, tmp_path / "七月投诉明细.csv")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    ragged = rows // 2 + 2  # the physical line of data row ragged - 1 + 1: a row whose 省份 is filled
+    lines[ragged] += ",多出来的一列"
+    cut = lines[-1][:20]  # the last record (a blank-province one) cut short
+    footers = ["合计,,,", "制表人：张三"]
+    text = "\n".join([*lines[:-1], cut, *footers]) + "\n"
+    unknown = [i for i in blank if i < rows and i != ragged - 1]
+    expected = {
+        "read": rows + 1,
+        "loaded": rows - 1,
+        "quarantined": 2,
+        "malformed": 2,
+        "footer": len(footers),
+        "unknown": len(unknown),
+    }
+    return path.name, text.encode("utf-8"), expected
+
+
+def test_footers_malformed_records_and_unknown_regions_are_shown_with_the_cli_numbers(tmp_path: Path) -> None:
+    name, data, expected = build_damaged_upload(tmp_path)
+    at = open_import_page()
+    at.file_uploader(key="import-file").set_value((name, data, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    values = metric_values(at)
+    assert (values["数据行数"], values["预计隔离"], values["跳过表尾"]) == (
+        str(expected["read"]),
+        str(expected["quarantined"]),
+        str(expected["footer"]),
+    )
+    assert any(f"跳过表尾 {expected['footer']} 行" in c.value for c in at.caption)
+    assert any("未知地区" in w.value and f"{expected['unknown']} 件" in w.value for w in at.warning)
+
+    at.button(key="import-confirm").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    values = metric_values(at)
+    assert (values["读取"], values["新增"], values["隔离"]) == (
+        str(expected["read"]),
+        str(expected["loaded"]),
+        str(expected["quarantined"]),
+    )
+    assert any(f"跳过表尾 {expected['footer']} 行" in c.value for c in at.caption)
+    assert any(f"{expected['malformed']} 行残缺记录" in c.value for c in at.caption)
+    (rows,) = [d.value for d in at.dataframe if "原因" in d.value.columns]
+    assert set(rows["规则"]) == {"malformed_record"}
+    assert any("多出来的一列" in str(v) for v in rows["原因"])
+
+    cli = tmp_path / "cli" / "cockpit.duckdb"
+    from warehouse.importer.pipeline import import_file
+
+    path = tmp_path / "cli.csv"
+    path.write_bytes(data)
+    result = import_file(path, db=cli)
+    assert (result.read, result.loaded, result.quarantined, result.malformed, result.footer_lines) == (
+        expected["read"],
+        expected["loaded"],
+        expected["quarantined"],
+        expected["malformed"],
+        expected["footer"],
+    )
+
+    at.switch_page(QUALITY).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert metric_values(at)["读取"] == str(expected["read"])
+    assert any(f"跳过表尾 {expected['footer']} 行" in c.value for c in at.caption)
+    checks = [d.value for d in at.dataframe if "详情" in d.value.columns or "details" in d.value.columns]
+    assert any("region_unknown" in str(frame.to_dict()) for frame in checks)
+
+
+def test_a_workbook_sheet_can_be_picked_on_the_page(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from tests.builders import write_xlsx
+
+    path = write_xlsx(build_cases(6), tmp_path / "带说明.xlsx", sheet="投诉明细")
+    book = load_workbook(path)
+    book.create_sheet("填表说明", 0).append(["1. 受理时间 格式为 YYYY-MM-DD"])
+    book.save(path)
+    at = open_import_page()
+    at.file_uploader(key="import-file").set_value((path.name, path.read_bytes(), "application/vnd.ms-excel")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    (choice,) = [s for s in at.selectbox if s.label == "工作表"]
+    assert (choice.value, list(choice.options)) == ("投诉明细", ["填表说明", "投诉明细"])
+    assert metric_values(at)["数据行数"] == "6"
+    choice.set_value("填表说明").run()
+    assert any("表头" in e.value for e in at.error)
+    assert not at.button

@@ -74,7 +74,7 @@ def insert_batch(con, batch_id: int, file_name: str, first_case: int, n_cases: i
     duplicates = 1 if n_cases > 1 else 0
     read = n_cases + duplicates + len(rules)
     con.execute(
-        """INSERT INTO etl_batch VALUES (?, ?, 'sha', 'cases', 'canonical', 'default', ?, ?, ?, ?, 0, ?, ?, 'loaded', '')""",
+        """INSERT INTO etl_batch VALUES (?, ?, 'sha', 'cases', 'canonical', 'default', ?, ?, ?, ?, 0, ?, ?, 'loaded', '', 0, 0)""",
         [batch_id, file_name, start, start + timedelta(minutes=1), read, n_cases, duplicates, len(rules)],
     )
     counts: dict[str, int] = {}

@@ -191,3 +191,13 @@ def test_reruns_with_the_same_filters_reuse_the_cached_figures(serve_demo: Path,
     assert len(calls) == 2
     at.button(key="flt.reset").click().run()  # back to filters seen before: served from the cache
     assert len(calls) == 2
+
+
+def test_a_risk_level_link_matches_the_cli_where(serve_demo: Path) -> None:
+    at = open_cockpit({"preset": "last_12_months", "risk": "高"})
+    assert at.query_params["risk"] == "高", "a filter without a sidebar widget stays in the URL"
+    payload = run_kpis_json(serve_demo, "--preset", "last_12_months", "--where", "risk_level=high")
+    assert_cockpit_matches_cli(at, payload)
+    everything = run_kpis_json(serve_demo, "--preset", "last_12_months", "--by", "risk_level")
+    high = {row["key"]: row["volume"] for row in everything["by"]["rows"]}.get("高", 0)
+    assert payload["kpis"]["volume"]["value"] == high

@@ -28,6 +28,7 @@ FULL = Filters(
     channels=("来访",),
     departments=("零售部",),
     vulnerable_groups=("老年人",),
+    risk_levels=("高",),
     referred_only=True,
 )
 
@@ -79,6 +80,13 @@ def test_with_where_builds_filters_like_the_cli() -> None:
         filters.with_where("month", "2024-07")
     with pytest.raises(ValueError, match="是 或 否"):
         filters.with_where("referred", "perhaps")
+
+
+def test_risk_level_is_a_where_dimension_like_its_breakdown() -> None:
+    assert Filters().with_where("risk_level", "high").with_where("risk_level", "中").risk_levels == ("高", "中")
+    assert Filters.from_query_params({"risk": "high,低"}).risk_levels == ("高", "低")
+    assert Filters(risk_levels=("高",)).to_query_params() == {"risk": "高"}
+    assert "风险等级：高" in Filters(risk_levels=("高",)).describe()
 
 
 def _selected(path: Path, filters: Filters) -> set[str]:
@@ -201,3 +209,36 @@ def test_polars_expression_matches_the_sql(small_warehouse: Path) -> None:
     ):
         expected = _selected(small_warehouse, filters)
         assert set(frame.filter(filters.to_polars_expr())["case_id"]) == expected
+
+
+def test_every_risk_level_row_of_a_breakdown_can_be_re_asked_as_a_filter(
+    small_warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from dashboard.__main__ import main
+
+    con = duckdb.connect(str(small_warehouse), read_only=True)
+    levels = dict(con.sql("SELECT risk_level, list(case_id) FROM v_complaint GROUP BY 1").fetchall())
+    con.close()
+    for level, cases in levels.items():
+        assert _selected(small_warehouse, Filters(risk_levels=(level,))) == set(cases)
+    for code in ("high", "medium", "low"):
+        assert (
+            main(
+                [
+                    "kpis",
+                    "--db",
+                    str(small_warehouse),
+                    "--preset",
+                    "this_month",
+                    "--where",
+                    f"risk_level={code}",
+                    "--json",
+                ]
+            )
+            == 0
+        )
+        payload = json.loads(capsys.readouterr().out)
+        level = {"high": "高", "medium": "中", "low": "低"}[code]
+        assert payload["kpis"]["volume"]["value"] == len(levels.get(level, []))

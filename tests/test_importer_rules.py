@@ -21,14 +21,19 @@ def _future() -> str:
 
 # (rule, builder, overrides of the bad row, column named in the quarantine, value shown)
 CASES: list[tuple[str, Callable[..., pl.DataFrame], dict[str, Any], str, str | None]] = [
-    ("required_missing", build_cases, {"product": ""}, "产品", None),
+    ("required_missing", build_cases, {"case_id": ""}, "案件编号", None),
     ("required_missing", build_cases, {"complainant_id": " "}, "客户标识", None),
     ("invalid_date", build_cases, {"received_at": "2024-02-30"}, "受理时间", "2024-02-30"),
     ("invalid_date", build_cases, {"closed_at": "下周"}, "办结时间", "下周"),
     ("future_date", build_cases, {"received_at": _future(), "closed_at": None}, "受理时间", _future()[:10]),
     ("date_too_early", build_cases, {"received_at": "1985-03-01", "closed_at": None}, "受理时间", "1985-03-01"),
-    ("closed_before_received", build_cases, {"received_at": "2024-07-10 09:00", "closed_at": "2024-07-09 18:00"},
-     "办结时间", "2024-07-09 18:00"),
+    (
+        "closed_before_received",
+        build_cases,
+        {"received_at": "2024-07-10 09:00", "closed_at": "2024-07-09 18:00"},
+        "办结时间",
+        "2024-07-09 18:00",
+    ),
     ("invalid_boolean", build_cases, {"litigation": "也许"}, "是否诉讼", "也许"),
     ("invalid_number", build_cases, {"amount_disputed": "一千元"}, "争议金额", "一千元"),
     ("negative_amount", build_cases, {"amount_disputed": -100.5}, "争议金额", "-100.5"),
@@ -41,16 +46,27 @@ CASES: list[tuple[str, Callable[..., pl.DataFrame], dict[str, Any], str, str | N
     ("invalid_count", build_customers, {"personal_customers": 0}, "个人客户数", "0"),
     ("invalid_number", build_customers, {"personal_customers": "很多"}, "个人客户数", "很多"),
     ("unknown_stage", build_events, {"stage": "审批"}, "环节", "审批"),
-    ("finished_before_started", build_events,
-     {"started_at": "2024-07-02 10:00", "finished_at": "2024-07-02 09:59"}, "完成时间", "2024-07-02 09:59"),
+    (
+        "finished_before_started",
+        build_events,
+        {"started_at": "2024-07-02 10:00", "finished_at": "2024-07-02 09:59"},
+        "完成时间",
+        "2024-07-02 09:59",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("rule", "build", "bad", "column", "value"), CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    ("rule", "build", "bad", "column", "value"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
+)
 def test_a_row_breaking_a_rule_is_quarantined_and_the_rest_loads(
-    rule: str, build: Callable[..., pl.DataFrame], bad: dict[str, Any], column: str, value: str | None,
-    tmp_path: Path, tmp_db: Path,
+    rule: str,
+    build: Callable[..., pl.DataFrame],
+    bad: dict[str, Any],
+    column: str,
+    value: str | None,
+    tmp_path: Path,
+    tmp_db: Path,
 ) -> None:
     rows: list[dict[str, Any]] = [{}, {}, bad, {}]
     path = write_csv(build(rows), tmp_path / "file.csv")
@@ -80,7 +96,7 @@ def test_a_row_breaking_several_rules_is_quarantined_once_with_every_rule(tmp_pa
 
 
 def test_an_accepted_load_records_its_batch_and_its_quarantine(tmp_path: Path, tmp_db: Path) -> None:
-    frame = build_cases([{}, {"product": ""}, {}])
+    frame = build_cases([{}, {"received_at": ""}, {}])
     result = import_file(write_csv(frame, tmp_path / "batch.csv"))
     batches = read_table_rows(
         tmp_db,

@@ -130,3 +130,12 @@ def test_province_map_is_registered_under_its_own_name() -> None:
     )
     assert chart.map_name == chart.options["geo"]["map"] == "province_440000"
     assert {"深圳市", "广州市"} <= geo.feature_names(chart.geojson)
+
+
+def test_cases_without_a_province_get_their_own_note_not_an_unmatched_warning() -> None:
+    from dashboard import geo
+
+    assert geo.unmatched_regions(None, ["广东省", geo.UNKNOWN_REGION]) == []
+    note = geo.unknown_region_note(["广东省", geo.UNKNOWN_REGION], [12, 3])
+    assert note is not None and geo.UNKNOWN_REGION in note and "3" in note and "全国" in note
+    assert geo.unknown_region_note(["广东省"], [12]) is None

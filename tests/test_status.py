@@ -24,7 +24,7 @@ def land_batches_and_quarantine(batches: list[tuple[int, datetime]], quarantined
         for batch_id, finished in batches:
             con.execute(
                 "INSERT INTO etl_batch VALUES (?, 'cases.csv', 'sha', 'cases', 'canonical', 'default', ?, ?,"
-                " 3, 2, 0, 0, 1, 'loaded', NULL)",
+                " 3, 2, 0, 0, 1, 'loaded', NULL, 0, 0)",  # rows_footer, rows_malformed last
                 [batch_id, finished - timedelta(seconds=5), finished],
             )
         for batch_id, source_row, rule in quarantined:

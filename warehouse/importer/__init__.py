@@ -1,6 +1,7 @@
 """The importer: export files (CSV, XLSX, Parquet) -> typed canonical rows -> raw_* tables.
 
-    readers    bytes -> frame of strings (encoding, separator, junk lines, multi-line fields)
+    readers    bytes -> frame of strings (encoding, separator, junk lines, multi-line fields, sheets)
+    records    tolerant record splitting (malformed_record) and footer lines (合计, 制表人 …)
     headers    header spellings -> one comparison key
     contract   the data contract's kinds, fields, types and header aliases
     profiles   YAML mapping profiles (profiles/canonical.yaml, profiles/cfpb.yaml)

@@ -18,7 +18,9 @@ class Field:
 
 CASE_FIELDS: tuple[Field, ...] = (
     Field("case_id", "案件编号", "text", True, ("投诉编号", "工单编号", "工单号", "案件号", "编号", "case_no")),
-    Field("received_at", "受理时间", "datetime", True, ("受理日期", "投诉时间", "投诉日期", "登记时间", "date_received")),
+    Field(
+        "received_at", "受理时间", "datetime", True, ("受理日期", "投诉时间", "投诉日期", "登记时间", "date_received")
+    ),
     Field("closed_at", "办结时间", "datetime", False, ("办结日期", "结案时间", "结案日期", "date_closed")),
     Field("status", "办理状态", "status", False, ("状态", "处理状态", "案件状态")),
     Field("channel", "渠道", "channel", True, ("投诉渠道", "受理渠道", "来源渠道")),
@@ -74,8 +76,26 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
 
 KIND_ZH = {"cases": "投诉案件", "customers": "客户基数", "events": "办理环节"}
 
+# A case with a blank descriptive cell is still a case (DATA_CONTRACT.md): it loads as this member of
+# the dimension and is reported as a warning with the rule id beside it; it is never quarantined.
+UNKNOWN_MEMBERS: dict[str, tuple[str, str]] = {
+    "province": ("未知地区", "region_unknown"),
+    "product": ("未知产品", "product_unknown"),
+    "issue": ("未知问题类型", "issue_unknown"),
+    "channel": ("未知渠道", "channel_unknown"),
+}
+
 STATUS_VALUES = ("已办结", "办理中")
 STAGES = ("受理", "分派", "调查", "沟通", "决策", "反馈", "回访", "复盘")
+
+
+def describe_unknown_rules() -> dict[str, str]:
+    """{rule id: Chinese description} of the blank-cell warnings (region_unknown …), for the 数据质量 page."""
+    zh = {f.name: f.zh for f in CASE_FIELDS}
+    return {
+        rule: f"{zh[name]}为空的案件按「{member}」导入：计入全国总量，在按{zh[name]}的分组中单列（警告，不隔离）"
+        for name, (member, rule) in UNKNOWN_MEMBERS.items()
+    }
 
 
 def fields_of(kind: str) -> tuple[Field, ...]:

@@ -59,9 +59,11 @@ def next_batch_id(con: duckdb.DuckDBPyConnection) -> int:
 
 def _key_expr(kind: str, alias: str = "") -> str:
     prefix = f"{alias}." if alias else ""
-    return "concat_ws(chr(31), " + ", ".join(
-        f"coalesce(CAST({prefix}{k} AS VARCHAR), chr(0))" for k in NATURAL_KEYS[kind]
-    ) + ")"
+    return (
+        "concat_ws(chr(31), "
+        + ", ".join(f"coalesce(CAST({prefix}{k} AS VARCHAR), chr(0))" for k in NATURAL_KEYS[kind])
+        + ")"
+    )
 
 
 def classify(con: duckdb.DuckDBPyConnection, kind: str, frame: pl.DataFrame, batch_id: int) -> LandCounts:
@@ -158,16 +160,32 @@ class BatchRecord:
     counts: LandCounts
     rows_quarantined: int
     message: str
+    rows_footer: int = 0
+    rows_malformed: int = 0
 
 
 def insert_batch(con: duckdb.DuckDBPyConnection, record: BatchRecord, finished_at: datetime) -> None:
     con.execute(
         "INSERT INTO etl_batch (batch_id, file_name, file_hash, kind, profile, source_system, started_at, "
-        "finished_at, rows_read, rows_loaded, rows_updated, rows_duplicate, rows_quarantined, status, message) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'loaded', $14)",
+        "finished_at, rows_read, rows_loaded, rows_updated, rows_duplicate, rows_quarantined, status, message, "
+        "rows_footer, rows_malformed) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'loaded', $14, $15, $16)",
         [
-            record.batch_id, record.file_name, record.file_hash, record.kind, record.profile,
-            record.source_system, record.started_at, finished_at, record.rows_read, record.counts.loaded,
-            record.counts.updated, record.counts.duplicates, record.rows_quarantined, record.message,
+            record.batch_id,
+            record.file_name,
+            record.file_hash,
+            record.kind,
+            record.profile,
+            record.source_system,
+            record.started_at,
+            finished_at,
+            record.rows_read,
+            record.counts.loaded,
+            record.counts.updated,
+            record.counts.duplicates,
+            record.rows_quarantined,
+            record.message,
+            record.rows_footer,
+            record.rows_malformed,
         ],
     )

@@ -12,15 +12,25 @@ from collections.abc import Callable
 import polars as pl
 
 from warehouse.importer import values
-from warehouse.importer.contract import Field, fields_of
+from warehouse.importer.contract import UNKNOWN_MEMBERS, Field, fields_of
 
 INVALID_PREFIX = "__invalid_"
 
 DTYPES: dict[str, pl.DataType] = {
-    "text": pl.String(), "datetime": values.TIMESTAMP, "bool": pl.Boolean(), "int": pl.Int64(),
-    "decimal": pl.Float64(), "month": pl.Date(), "status": pl.String(), "channel": pl.String(),
-    "province": pl.String(), "city": pl.String(), "stage": pl.String(), "id": pl.String(),
-    "person_name": pl.String(), "phone": pl.String(),
+    "text": pl.String(),
+    "datetime": values.TIMESTAMP,
+    "bool": pl.Boolean(),
+    "int": pl.Int64(),
+    "decimal": pl.Float64(),
+    "month": pl.Date(),
+    "status": pl.String(),
+    "channel": pl.String(),
+    "province": pl.String(),
+    "city": pl.String(),
+    "stage": pl.String(),
+    "id": pl.String(),
+    "person_name": pl.String(),
+    "phone": pl.String(),
 }
 
 # Types whose written values can be wrong (the others are kept as written).
@@ -61,5 +71,16 @@ def normalise_frame(frame: pl.DataFrame, kind: str, day_first: bool = True, regi
         parsed[f.name] = result.cast(dtype).alias(f.name)
         if f.type in _CHECKED:
             flags[INVALID_PREFIX + f.name] = values.invalid_mask(source, parsed[f.name]).alias(INVALID_PREFIX + f.name)
+    if kind == "cases":
+        _fill_unknown(parsed, flags)
     passthrough = [c for c in frame.columns if c.startswith("__")]
     return frame.select(passthrough).with_columns(*parsed.values(), *flags.values())
+
+
+def _fill_unknown(parsed: dict[str, pl.Series], flags: dict[str, pl.Series]) -> None:
+    """Blank 省份/产品/问题类型/渠道 become 未知… members; a written value that is not understood stays invalid."""
+    for name, (member, _rule) in UNKNOWN_MEMBERS.items():
+        series = parsed[name]
+        invalid = flags.get(INVALID_PREFIX + name)
+        blank = series.is_null() if invalid is None else series.is_null() & ~invalid
+        parsed[name] = pl.select(pl.when(blank).then(pl.lit(member)).otherwise(series).alias(name)).to_series()

@@ -21,6 +21,11 @@ CREATE TABLE IF NOT EXISTS etl_batch (
     message          VARCHAR
 );
 
+-- Added later (warehouses built before keep working): lines skipped as report footers (合计, 制表人 …;
+-- not in rows_read) and records quarantined as malformed_record (part of rows_quarantined).
+ALTER TABLE etl_batch ADD COLUMN IF NOT EXISTS rows_footer BIGINT DEFAULT 0;
+ALTER TABLE etl_batch ADD COLUMN IF NOT EXISTS rows_malformed BIGINT DEFAULT 0;
+
 CREATE TABLE IF NOT EXISTS raw_cases (
     batch_id                 BIGINT NOT NULL,
     source_row               BIGINT NOT NULL, -- 1-based data row number in the file (header excluded)
