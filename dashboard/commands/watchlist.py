@@ -33,7 +33,7 @@ JSON_COLUMNS = [
     "watch_level",
     "cases",
     "referred_cases",
-    "multi_department_cases",
+    "flagged_cases",
     "high_risk_cases",
     "max_risk_score",
     "open_cases",
