@@ -7,9 +7,10 @@ import streamlit as st
 from dashboard import alerts_data, components, data, sidebar, sla_view
 from dashboard.auth.access import bound_provinces
 from dashboard.auth.gate import require_page
+from dashboard.backlog import BUCKETS
 from dashboard.charts import sla as sla_charts
 from dashboard.safe_text import escape_markdown
-from dashboard.sla import horizon_days
+from dashboard.sla import ClockRules, horizon_days
 
 require_page(__file__)
 components.require_router()
@@ -60,9 +61,19 @@ else:
         "客户信息已脱敏，客户ID为客户标识哈希的前 8 位。"
     )
 
+# ---- 积案 -----------------------------------------------------------------------------------------
+st.subheader("积案（超期未办结）", anchor="backlog")
+period = filters.period(coverage[1])
+backlog = alerts_data.load_backlog(version, filters, period)
+st.caption(sla_view.describe_backlog(backlog) + "积案：期末（月末）仍未办结且已过到期日的案件，账龄自受理日起算。")
+components.render_chart_with_table(sla_charts.build_backlog_chart(backlog.trend, BUCKETS),
+                                   sla_view.build_backlog_trend_table(backlog.trend), key="sla-backlog")
+dept_col, region_col = st.columns(2)
+dept_col.dataframe(sla_view.build_backlog_table(backlog.by_department, "department", "处理部门"), hide_index=True)
+region_col.dataframe(sla_view.build_backlog_table(backlog.by_province, "province", "省份"), hide_index=True)
+
 # ---- on-time closure by deadline type ------------------------------------------------------------
 st.subheader("按期办结率（按时限类型）", anchor="on-time")
-period = filters.period(coverage[1])
 deadline = sla_view.build_deadline_table(alerts_data.load_on_time_by_deadline(version, filters, period))
 st.caption(f"期间：{period.label()}。投诉默认 15 天办结，来访、来信信访默认 60 天；口径同驾驶舱“按期办结率”。")
 st.dataframe(deadline, hide_index=True, key="sla-deadline",
@@ -76,6 +87,11 @@ if cards.stages["judged"].sum() == 0:
 else:
     st.dataframe(sla_view.build_stage_table(cards), hide_index=True, key="sla-stages",
                  column_config={"按时率": st.column_config.NumberColumn(format="percent")})
+clock_text, clock_warning = sla_view.describe_clocks(ClockRules.from_settings(), as_of)
+if clock_warning:
+    st.warning(f"{clock_text}{clock_warning}", icon=":material/event:")
+else:
+    st.caption(clock_text)
 st.caption("黄牌：环节超过时限才完成，或到判断时仍未完成且已超时。按部门的全部环节计算，产品、地区等筛选不适用。")
 
 st.subheader("红黄牌", anchor="cards")

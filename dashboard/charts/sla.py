@@ -46,3 +46,21 @@ def build_cards_chart(cards: pl.DataFrame, height: int = 360) -> go.Figure:
     )
     fig.update_layout(barmode="group", yaxis_title="张")
     return apply_plotly_theme(fig, "各部门黄牌与红牌", height)
+
+
+def build_backlog_chart(trend: pl.DataFrame, buckets: tuple[str, ...], height: int = 320) -> go.Figure:
+    """积案 at each month end, stacked by age bucket (youngest at the bottom, oldest darkest on top)."""
+    colors = ("#f6c28b", WARNING, "#e0703a", BAD)
+    fig = go.Figure()
+    for bucket, color in zip(buckets, colors, strict=True):
+        fig.add_trace(
+            go.Bar(
+                x=trend["month"].to_list(),
+                y=trend[bucket].to_list(),
+                name=bucket,
+                marker_color=color,
+                hovertemplate=f"%{{x}} 月末 {bucket} %{{y}} 件<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="stack", yaxis_title="件")
+    return apply_plotly_theme(fig, "积案（月末未办结且已超期）按账龄", height)

@@ -41,6 +41,8 @@ CASE_FIELDS: tuple[Field, ...] = (
     Field("litigation", "是否诉讼", "bool", False, ("诉讼",)),
     Field("media_exposure", "媒体曝光", "bool", False, ("是否媒体曝光",)),
     Field("summary", "诉求摘要", "text", False, ("诉求内容", "投诉内容", "摘要")),
+    # 简单 / 复杂 / 诉讼: chooses the 决策 clock (METRICS.md, SLA cards); blank -> 简单, or 诉讼 when litigated.
+    Field("case_type", "案件类型", "text", False, ("案件分类", "案件复杂程度")),
 )
 
 CUSTOMER_FIELDS: tuple[Field, ...] = (

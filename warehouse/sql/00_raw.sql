@@ -49,8 +49,11 @@ CREATE TABLE IF NOT EXISTS raw_cases (
     litigation               BOOLEAN,
     media_exposure           BOOLEAN,
     summary                  VARCHAR,
-    row_hash                 VARCHAR NOT NULL  -- content hash: same hash = recognised duplicate
+    row_hash                 VARCHAR NOT NULL, -- content hash: same hash = recognised duplicate
+    case_type                VARCHAR           -- 简单 / 复杂 / 诉讼 as the source wrote it (NULL: not given)
 );
+-- Warehouses created before 案件类型 was in the contract get the column (NULL on their rows).
+ALTER TABLE raw_cases ADD COLUMN IF NOT EXISTS case_type VARCHAR;
 
 CREATE TABLE IF NOT EXISTS raw_customers (
     batch_id            BIGINT NOT NULL,

@@ -135,6 +135,8 @@ SELECT
     coalesce(k.litigation, FALSE) AS is_litigation,
     coalesce(k.media_exposure, FALSE) AS is_media_exposure,
     k.summary,
+    -- 案件类型 chooses the 决策 clock (METRICS.md): the source's, else 诉讼 when litigated, else 简单.
+    coalesce(k.case_type, CASE WHEN k.litigation THEN '诉讼' ELSE '简单' END) AS case_type,
     k.batch_id
 FROM keyed AS k
 LEFT JOIN dim_channel AS ch ON ch.channel = k.channel
