@@ -8,6 +8,8 @@ cockpit, not to forecast anything.
 
 from __future__ import annotations
 
+from dashboard.config import setting
+
 from dataclasses import dataclass
 
 
@@ -103,6 +105,26 @@ DEPARTMENT_DELAY_RISK: dict[str, float] = {
     "信用卡中心": 2.2, "风险管理部": 2.6, "运营管理部": 1.2, "零售信贷部": 0.9, "普惠金融部": 0.8,
     "财富管理部": 0.7, "私人银行部": 0.6, "个人金融部": 0.6, "网络金融部": 0.7, "信息科技部": 0.9,
 }
+
+# SLA breaches (a stage finished after its clock) concentrate even more: the share of a department's stages
+# that overrun. A red card is a department's second yellow in a row (ordered by due time), so with thousands
+# of stages a quarter a department earns red cards once its overruns reach a few in a thousand: most
+# departments stay green, a few get yellow cards, one or two red ones, and grey listing stays rare.
+DEPARTMENT_SLA_BREACH: dict[str, float] = {
+    "风险管理部": 0.05, "信用卡中心": 0.004, "运营管理部": 0.0012, "零售信贷部": 0.0004, "网络金融部": 0.0,
+    "普惠金融部": 0.0, "财富管理部": 0.0, "私人银行部": 0.0, "个人金融部": 0.0, "信息科技部": 0.0,
+}
+
+# 案件类型 (DATA_CONTRACT.md), in the order of the demo's codes.
+CASE_TYPES: tuple[str, ...] = ("简单", "复杂", "诉讼")
+
+
+def decision_minutes(case_type: str) -> float:
+    """The 决策 clock of a case type (settings [sla_clock.decision_by_case_type], else [sla] 决策)."""
+    by_type = setting("sla_clock", "decision_by_case_type", default={}) or {}
+    fallback = (setting("sla", default={}) or {}).get("决策", [7200])[0]
+    return float(by_type.get(case_type, fallback))
+
 
 # Channel shares for a first complaint and for a follow-up (repeat complainants escalate to the regulator).
 CHANNEL_WEIGHTS: dict[str, tuple[float, float]] = {
