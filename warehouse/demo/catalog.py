@@ -8,9 +8,9 @@ cockpit, not to forecast anything.
 
 from __future__ import annotations
 
-from dashboard.config import setting
-
 from dataclasses import dataclass
+
+from dashboard.config import setting
 
 
 @dataclass(frozen=True)
