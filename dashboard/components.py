@@ -293,7 +293,10 @@ def render_preview(preview: Preview) -> None:
     st.markdown("**字段映射**（文件表头 → 标准中文表头）")
     render_table(uploads.build_mapping_table(preview), key="import-mapping")
     if preview.unmapped:
-        st.warning(f"以下列不在导入模板中，将被忽略：{escape_markdown('、'.join(preview.unmapped))}", icon=":material/visibility_off:")
+        st.warning(
+            f"以下列不在导入模板中，将被忽略：{escape_markdown('、'.join(preview.unmapped))}",
+            icon=":material/visibility_off:",
+        )
     else:
         st.caption("文件中的每一列都有对应字段，没有被忽略的列。")
 
@@ -404,3 +407,26 @@ div:has(> [data-testid="stMetricDelta"]) { flex-wrap: wrap; row-gap: 0.15rem; }
 def apply_compact_style() -> None:
     """Page-wide CSS for the analysis pages (style only: nothing is fetched, nothing takes space)."""
     st.html(_COMPACT_STYLE)
+
+
+# ---- case lists lead to the case ------------------------------------------------------------------
+CASE_PAGE = Path(__file__).resolve().parents[1] / "pages" / "case.py"  # absolute: matches however it is registered
+CASE_ID_HEADER = "案件编号"
+
+
+def case_link_column(table: pl.DataFrame, id_column: str = CASE_ID_HEADER) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """`table` with a 详情 column linking each row to its case (?case=…, opens in a new tab), and its column_config."""
+    linked = table.with_columns(详情=pl.lit("case?case=") + pl.col(id_column))
+    return linked, {"详情": st.column_config.LinkColumn("详情", display_text="打开案件", width="small")}
+
+
+def render_case_opener(case_ids: list[str], *, key: str) -> None:
+    """Under a case list: pick one of its cases and open it here (the URL ?case=… can be shared)."""
+    if not case_ids:
+        return
+    pick_col, open_col = st.columns([3, 1], vertical_alignment="bottom")
+    chosen = pick_col.selectbox(
+        "打开案件详情", case_ids, key=f"{key}-pick", help="也可点击表中“详情”列在新标签页打开。"
+    )
+    if open_col.button("打开案件", key=f"{key}-open", icon=":material/open_in_new:") and chosen:
+        st.switch_page(CASE_PAGE, query_params={"case": chosen})

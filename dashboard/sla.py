@@ -90,6 +90,11 @@ class ClockRules:
         return f"决策时限按案件类型：{types}；{time}。" if types else f"时限{time}。"
 
 
+def describe_minutes(minutes: float) -> str:
+    """A clock in words: 1天 / 2小时 / 10分钟."""
+    return _span(minutes)
+
+
 def _span(minutes: float) -> str:
     if minutes % DAY_MINUTES == 0:
         return f"{int(minutes // DAY_MINUTES)}天"

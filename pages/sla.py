@@ -52,8 +52,10 @@ else:
             table = sla_view.keep_overdue(table, past_due=True)
         elif show == "今日及临期":
             table = sla_view.keep_overdue(table, past_due=False)
-        st.dataframe(table, hide_index=True, key="sla-overdue-table",
-                     column_config={"超期天数": st.column_config.NumberColumn(help="负数为距到期还有几天")})
+        linked, links = components.case_link_column(table)
+        st.dataframe(linked, hide_index=True, key="sla-overdue-table",
+                     column_config={"超期天数": st.column_config.NumberColumn(help="负数为距到期还有几天"), **links})
+        components.render_case_opener(table["案件编号"].to_list(), key="sla-case")
         components.render_csv_download(sla_view.build_overdue_table(overdue), f"超期清单_{as_of:%Y%m%d}.csv",
                                        "下载超期清单（CSV）", key="sla-overdue-csv")
     st.caption(

@@ -73,3 +73,4 @@ components.render_chart_with_table(
     watchlist.format_person_cases(cases),
     key="watch-timeline",
 )
+components.render_case_opener(cases.sort("received_date", descending=True)["case_id"].to_list(), key="watch-case")
