@@ -15,6 +15,7 @@ of the salted hash. The page and `python -m dashboard watchlist` call these func
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -211,6 +212,90 @@ def list_person_cases(
     return con.sql(sql, params={"key": complainant_key, "w_first": first, "w_last": last}).pl()
 
 
+def has_contact_log(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the marts hold fct_contact (a warehouse built before the contact log was in the contract has none)."""
+    sql = "SELECT count(*) FROM information_schema.tables WHERE table_name = 'fct_contact'"
+    return bool(con.sql(sql).fetchall()[0][0])
+
+
+CONTACT_COLUMNS: dict[str, pl.DataType] = {
+    "contacts": pl.Int32(),
+    "last_contact": pl.Date(),
+    "days_since_contact": pl.Int32(),
+    "needs_contact": pl.Boolean(),
+}
+
+
+def contact_due_days() -> int:
+    return int(setting("watchlist", "contact_due_days", default=30))
+
+
+def attach_contacts(con: duckdb.DuckDBPyConnection, people: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """The list with each person's contact log up to `as_of` (一人一档): contacts, last_contact,
+    days_since_contact (as_of − last contact) and needs_contact: never contacted, or not for more than
+    `[watchlist].contact_due_days` days."""
+    keys = people.select("complainant_key")
+    if has_contact_log(con) and people.height:
+        name = f"watch_keys_{uuid.uuid4().hex}"
+        con.register(name, keys)
+        try:
+            sql = f"""
+                SELECT c.complainant_key, count(*)::INTEGER AS contacts, max(c.contacted_date) AS last_contact
+                FROM fct_contact AS c SEMI JOIN {name} AS k USING (complainant_key)
+                WHERE c.contacted_date <= $as_of
+                GROUP BY ALL
+            """
+            log = con.sql(sql, params={"as_of": as_of}).pl()
+        finally:
+            con.unregister(name)
+    else:
+        log = pl.DataFrame(schema={"complainant_key": pl.String, "contacts": pl.Int32, "last_contact": pl.Date})
+    days = (pl.lit(as_of) - pl.col("last_contact")).dt.total_days().cast(pl.Int32)
+    return (
+        people.join(log, on="complainant_key", how="left")
+        .with_columns(pl.col("contacts").fill_null(0).cast(pl.Int32), days_since_contact=days)
+        .with_columns(needs_contact=pl.col("days_since_contact").is_null() | (days > contact_due_days()))
+        .cast(CONTACT_COLUMNS)  # type: ignore[arg-type]
+    )
+
+
+def list_person_contacts(con: duckdb.DuckDBPyConnection, complainant_key: str, as_of: date) -> pl.DataFrame:
+    """One person's contact log up to `as_of`, oldest first: contacted_at, method, staff, outcome."""
+    schema = {"contacted_at": pl.Datetime("us"), "method": pl.String, "staff": pl.String, "outcome": pl.String}
+    if not has_contact_log(con):
+        return pl.DataFrame(schema=schema)
+    sql = """
+        SELECT contacted_at, method, staff, outcome FROM fct_contact
+        WHERE complainant_key = $key AND contacted_date <= $as_of
+        ORDER BY contacted_at
+    """
+    return con.sql(sql, params={"key": complainant_key, "as_of": as_of}).pl().cast(schema)  # type: ignore[arg-type]
+
+
+def describe_workload(people: pl.DataFrame) -> str:
+    """ "名单共 4,515 人，其中 1,200 人待联系（从未联系或超过 30 天未联系）。" """
+    total = people.height
+    text = f"名单共 {total:,} 人（红、橙、黄合计）"
+    if "needs_contact" in people.columns:
+        text += (
+            f"，其中 {int(people['needs_contact'].sum()):,} 人待联系（从未联系或超过 {contact_due_days()} 天未联系）"
+        )
+    return text + "。"
+
+
+def describe_contact(row: dict[str, object]) -> str:
+    """ "2026-10-08（53天前）" / "从未联系"."""
+    if row.get("last_contact") is None:
+        return "从未联系"
+    return f"{row['last_contact']:%Y-%m-%d}（{row['days_since_contact']}天前）"
+
+
+def format_contacts(contacts: pl.DataFrame) -> pl.DataFrame:
+    return contacts.with_columns(pl.col("contacted_at").dt.strftime("%Y-%m-%d %H:%M")).rename(
+        {"contacted_at": "时间", "method": "方式", "staff": "经办人", "outcome": "结果"}
+    )
+
+
 def find_complainant_key(frame: pl.DataFrame, short_id: str) -> str | None:
     """The full key behind a short ID shown on the page (None when it is not on the list)."""
     hits = frame.filter(pl.col("short_id") == short_id.strip().lower())["complainant_key"]
@@ -231,12 +316,22 @@ WATCH_TABLE_HEADERS: dict[str, str] = {
 
 
 def format_watchlist_table(frame: pl.DataFrame) -> pl.DataFrame:
-    """The list as shown and exported: masked person, level and why (never the full key)."""
-    shown = frame.select(list(WATCH_TABLE_HEADERS))
+    """The list as shown and exported: masked person, level and why (never the full key); with the contact
+    log's last contact and a 待联系 mark when `attach_contacts` ran."""
+    headers = dict(WATCH_TABLE_HEADERS)
+    extra: list[pl.Expr] = []
+    if "last_contact" in frame.columns:
+        headers |= {"last_contact": "最近联系", "days_since_contact": "未联系天数", "needs_contact": "待联系"}
+        extra = [
+            pl.col("last_contact").dt.strftime("%Y-%m-%d").fill_null("从未联系"),
+            pl.when(pl.col("needs_contact")).then(pl.lit("是")).otherwise(pl.lit("")).alias("needs_contact"),
+        ]
+    shown = frame.select(list(headers))
     return shown.with_columns(
         pl.col("last_received").dt.strftime("%Y-%m-%d"),
         pl.col("name_masked", "phone_masked").fill_null("—"),  # a source without 姓名/电话: a dash, not "None"
-    ).rename(WATCH_TABLE_HEADERS)
+        *extra,
+    ).rename(headers)
 
 
 def describe_person(row: dict[str, object]) -> str:

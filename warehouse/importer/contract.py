@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-KINDS = ("cases", "customers", "events")
+KINDS = ("cases", "customers", "events", "contacts")
 
 
 @dataclass(frozen=True)
@@ -60,16 +60,33 @@ EVENT_FIELDS: tuple[Field, ...] = (
     Field("finished_at", "完成时间", "datetime", False, ("完成日期", "结束时间")),
 )
 
-FIELDS: dict[str, tuple[Field, ...]] = {"cases": CASE_FIELDS, "customers": CUSTOMER_FIELDS, "events": EVENT_FIELDS}
+# Contact log of the 一人一档 (seed 003): what the center did for a person. 客户标识 is hashed like the cases'
+# (same salt), so a contact joins the person's cases without any clear identifier in the warehouse.
+CONTACT_FIELDS: tuple[Field, ...] = (
+    Field("complainant_id", "客户标识", "id", True, ("客户号", "客户编号", "证件号码", "身份证号", "customer_id")),
+    Field("contacted_at", "时间", "datetime", True, ("联系时间", "接触时间", "走访时间", "contacted_at")),
+    Field("method", "方式", "text", True, ("联系方式", "接触方式", "method")),  # 来电 / 上门 / 约谈 / 书面
+    Field("staff", "经办人", "text", False, ("处理人", "承办人", "staff")),
+    Field("outcome", "结果", "text", False, ("处理结果", "联系结果", "outcome")),
+)
+
+FIELDS: dict[str, tuple[Field, ...]] = {
+    "cases": CASE_FIELDS,
+    "customers": CUSTOMER_FIELDS,
+    "events": EVENT_FIELDS,
+    "contacts": CONTACT_FIELDS,
+}
 
 # Natural key of each kind (source_system is always part of it).
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "cases": ("source_system", "case_id"),
     "customers": ("source_system", "province", "city", "month"),
     "events": ("source_system", "case_id", "stage"),
+    "contacts": ("source_system", "complainant_key", "contacted_at", "method"),
 }
 
-KIND_ZH = {"cases": "投诉案件", "customers": "客户基数", "events": "办理环节"}
+KIND_ZH = {"cases": "投诉案件", "customers": "客户基数", "events": "办理环节", "contacts": "联系记录"}
+CONTACT_METHODS = ("来电", "上门", "约谈", "书面")
 
 STATUS_VALUES = ("已办结", "办理中")
 STAGES = ("受理", "分派", "调查", "沟通", "决策", "反馈", "回访", "复盘")

@@ -18,7 +18,7 @@ import polars as pl
 from warehouse.importer.contract import NATURAL_KEYS
 from warehouse.importer.readers import SOURCE_ROW
 
-RAW_TABLES = {"cases": "raw_cases", "customers": "raw_customers", "events": "raw_events"}
+RAW_TABLES = {"cases": "raw_cases", "customers": "raw_customers", "events": "raw_events", "contacts": "raw_contacts"}
 _NOT_HASHED = {"batch_id", "source_row", "row_hash"}
 # Columns added to the contract after rows were landed: a blank one is left out of the hash (concat_ws skips
 # NULL), so re-sending a file from before the column existed is still recognised as a duplicate.

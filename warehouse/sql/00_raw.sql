@@ -78,6 +78,20 @@ CREATE TABLE IF NOT EXISTS raw_events (
     row_hash       VARCHAR NOT NULL
 );
 
+-- raw_contacts: one accepted contact-log row (一人一档: 来电 / 上门 / 约谈 / 书面) per batch; the person only as
+-- the salted hash of 客户标识, the same key as raw_cases.complainant_key.
+CREATE TABLE IF NOT EXISTS raw_contacts (
+    batch_id         BIGINT NOT NULL,
+    source_row       BIGINT NOT NULL,
+    source_system    VARCHAR NOT NULL,
+    complainant_key  VARCHAR NOT NULL,
+    contacted_at     TIMESTAMP NOT NULL,
+    method           VARCHAR NOT NULL,
+    staff            VARCHAR,          -- the bank's own staff member (not a customer identifier)
+    outcome          VARCHAR,
+    row_hash         VARCHAR NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS quarantine (
     batch_id     BIGINT NOT NULL,
     source_row   BIGINT NOT NULL,
