@@ -227,7 +227,7 @@ CONTACT_COLUMNS: dict[str, pl.DataType] = {
 
 
 def contact_due_days() -> int:
-    return int(setting("watchlist", "contact_due_days", default=30))
+    return int(setting("watchlist", "contact_due_days", default=90))
 
 
 def attach_contacts(con: duckdb.DuckDBPyConnection, people: pl.DataFrame, as_of: date) -> pl.DataFrame:

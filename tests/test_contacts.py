@@ -51,7 +51,7 @@ def contacts_db(tmp_db: Path, tmp_path: Path) -> Path:
     log = pl.DataFrame(
         {
             "客户标识": [IDS["recent"], IDS["recent"], IDS["stale"].lower(), IDS["recent"]],
-            "时间": ["2025-05-03 09:30", "2025/6/20 15:00", "2025年5月5日 10:00", "2025-07-02 10:00"],
+            "时间": ["2025-05-03 09:30", "2025/6/20 15:00", "2025年3月5日 10:00", "2025-07-02 10:00"],
             "方式": ["来电", "上门", "约谈", "书面"],
             "经办人": ["李经理", "王主管", "李经理", "李经理"],
             "结果": ["已解释", "达成和解协议", "客户认可", "回函"],
@@ -84,7 +84,7 @@ def test_watch_list_shows_last_contact_and_who_needs_one(contacts_db: Path) -> N
     by_person = {who: people.filter(pl.col("complainant_key") == keys[f"{who}-0"]).row(0, named=True) for who in IDS}
     assert by_person["recent"]["last_contact"] == date(2025, 6, 20)
     assert by_person["recent"]["days_since_contact"] == 10 and not by_person["recent"]["needs_contact"]
-    assert by_person["stale"]["days_since_contact"] == (AS_OF - date(2025, 5, 5)).days > contact_due_days()
+    assert by_person["stale"]["days_since_contact"] == (AS_OF - date(2025, 3, 5)).days > contact_due_days()
     assert by_person["stale"]["needs_contact"]
     assert by_person["never"]["last_contact"] is None and by_person["never"]["needs_contact"]
     assert by_person["never"]["contacts"] == 0 and by_person["recent"]["contacts"] == 2
@@ -100,4 +100,4 @@ def test_cli_json_carries_the_contact_flags(contacts_db: Path) -> None:
     payload = json.loads(out.getvalue())
     assert payload["counts"] == {"red": 0, "orange": 3, "yellow": 0}
     flags = {(p["last_contact"], p["needs_contact"]) for p in payload["people"]}
-    assert flags == {("2025-06-20", False), ("2025-05-05", True), (None, True)}
+    assert flags == {("2025-06-20", False), ("2025-03-05", True), (None, True)}

@@ -13,6 +13,7 @@ import polars as pl
 from warehouse.demo.people import customer_ids
 
 CONTACTED_SHARE = 0.7  # of people with 2+ cases in the year before the cut-off
+LATEST_SHARE = 0.6  # contacts that follow the person's latest case (the others follow an earlier one)
 METHODS = ("来电", "上门", "约谈", "书面")
 METHOD_WEIGHTS = np.array([0.55, 0.15, 0.15, 0.15])
 STAFF = ("李经理", "王主管", "张专员", "陈专员", "刘经理", "赵主管")
@@ -41,7 +42,8 @@ def draw_contacts(
     last = np.searchsorted(recent_keys[order], contacted, "right")
     per_person = rng.integers(1, 4, len(contacted))
     who = np.repeat(np.arange(len(contacted)), per_person)
-    pick = first[who] + (rng.random(len(who)) * (last[who] - first[who])).astype(np.int64)
+    anywhere = first[who] + (rng.random(len(who)) * (last[who] - first[who])).astype(np.int64)
+    pick = np.where(rng.random(len(who)) < LATEST_SHARE, last[who] - 1, anywhere)  # mostly after the latest case
     day_us = SECONDS_PER_DAY * MICROS
     day = (recent_times[order][pick] // day_us + rng.integers(1, 26, len(who))) * day_us
     at = day + (rng.uniform(9, 17.5, len(who)) * 3600).astype(np.int64) * MICROS  # office hours
