@@ -430,3 +430,26 @@ def render_case_opener(case_ids: list[str], *, key: str) -> None:
     )
     if open_col.button("打开案件", key=f"{key}-open", icon=":material/open_in_new:") and chosen:
         st.switch_page(CASE_PAGE, query_params={"case": chosen})
+
+
+def render_backlog(report: Any, *, key: str) -> None:
+    """积案 (dashboard.backlog.BacklogReport): the month-end trend by age bucket, then by department and province."""
+    from dashboard import sla_view
+    from dashboard.backlog import BUCKETS
+    from dashboard.charts.sla import build_backlog_chart
+
+    st.caption(sla_view.describe_backlog(report) + "积案：期末（月末）仍未办结且已过到期日的案件，账龄自受理日起算。")
+    render_chart_with_table(
+        build_backlog_chart(report.trend, BUCKETS), sla_view.build_backlog_trend_table(report.trend), key=key
+    )
+    dept_col, region_col = st.columns(2)
+    dept_col.dataframe(sla_view.build_backlog_table(report.by_department, "department", "处理部门"), hide_index=True)
+    region_col.dataframe(sla_view.build_backlog_table(report.by_province, "province", "省份"), hide_index=True)
+
+
+def render_note(text: str, warning: str | None = None) -> None:
+    """A caption, or a warning (with the text) when there is something the reader must know."""
+    if warning:
+        st.warning(f"{text}{warning}", icon=":material/event:")
+    else:
+        st.caption(text)

@@ -126,6 +126,26 @@ def count_overdue_by_owner(overdue: pl.DataFrame, horizon: int) -> pl.DataFrame:
     )
 
 
+def label_overdue_counts(counts: dict[str, int], horizon: int) -> list[tuple[str, str]]:
+    """The four cards above the overdue list: (label, "N 件")."""
+    labels = {
+        "overdue": "已超期",
+        "due_today": "今日到期",
+        "due_soon": f"{horizon}天内到期",
+        "referred": "其中监管转办",
+    }
+    return [(label, f"{counts[key]} 件") for key, label in labels.items()]
+
+
+def keep_shown(table: pl.DataFrame, show: str | None) -> pl.DataFrame:
+    """The overdue table as the 显示 control asks: 全部, 已超期 or 今日及临期."""
+    if show == "已超期":
+        return keep_overdue(table, past_due=True)
+    if show == "今日及临期":
+        return keep_overdue(table, past_due=False)
+    return table
+
+
 def keep_overdue(table: pl.DataFrame, *, past_due: bool) -> pl.DataFrame:
     """Rows of the shown overdue table: past due (超期天数 > 0) or due today / soon."""
     days = pl.col(OVERDUE_HEADERS["days_overdue"])

@@ -157,7 +157,6 @@ def _reasons_expr(rules: WatchRules) -> pl.Expr:
     """Why a person is listed, in Chinese: "365天内2件；监管转办、媒体曝光或诉讼1件；高风险1件"."""
     parts = [
         pl.format(f"{rules.window_days}天内{{}}件", pl.col("cases")),
-        pl.when(pl.col("referred_cases") > 0).then(pl.format("监管转办{}件", pl.col("referred_cases"))),
         pl.when(pl.col("flagged_cases") > 0).then(pl.format("监管转办、媒体曝光或诉讼{}件", pl.col("flagged_cases"))),
         pl.when(pl.col("high_risk_cases") > 0).then(pl.format("高风险{}件", pl.col("high_risk_cases"))),
     ]

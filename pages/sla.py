@@ -7,7 +7,6 @@ import streamlit as st
 from dashboard import alerts_data, components, data, sidebar, sla_view
 from dashboard.auth.access import bound_provinces
 from dashboard.auth.gate import require_page
-from dashboard.backlog import BUCKETS
 from dashboard.charts import sla as sla_charts
 from dashboard.safe_text import escape_markdown
 from dashboard.sla import ClockRules, horizon_days
@@ -33,11 +32,8 @@ st.caption(f"数据截至 {as_of:%Y-%m-%d %H:%M}。" + "".join(f"　{escape_mark
 st.subheader("超期与临期案件", anchor="overdue")
 overdue = alerts_data.load_overdue(version, filters, as_of)
 counts = sla_view.summarise_overdue(overdue)
-columns = st.columns(4)
-columns[0].metric("已超期", f"{counts['overdue']} 件")
-columns[1].metric("今日到期", f"{counts['due_today']} 件")
-columns[2].metric(f"{horizon}天内到期", f"{counts['due_soon']} 件")
-columns[3].metric("其中监管转办", f"{counts['referred']} 件")
+for column, (label, value) in zip(st.columns(4), sla_view.label_overdue_counts(counts, horizon), strict=True):
+    column.metric(label, value)
 if overdue.is_empty():
     st.success(f"没有超期或 {horizon} 天内到期的未办结案件。", icon=":material/check_circle:")
 else:
@@ -47,11 +43,7 @@ else:
         st.dataframe(sla_view.count_overdue_by_owner(overdue, horizon), hide_index=True, key="sla-owners")
     with list_col:
         show = st.segmented_control("显示", ["全部", "已超期", "今日及临期"], default="全部", key="sla-overdue-show")
-        table = sla_view.build_overdue_table(overdue)
-        if show == "已超期":
-            table = sla_view.keep_overdue(table, past_due=True)
-        elif show == "今日及临期":
-            table = sla_view.keep_overdue(table, past_due=False)
+        table = sla_view.keep_shown(sla_view.build_overdue_table(overdue), show)
         linked, links = components.case_link_column(table)
         st.dataframe(linked, hide_index=True, key="sla-overdue-table",
                      column_config={"超期天数": st.column_config.NumberColumn(help="负数为距到期还有几天"), **links})
@@ -66,13 +58,7 @@ else:
 # ---- 积案 -----------------------------------------------------------------------------------------
 st.subheader("积案（超期未办结）", anchor="backlog")
 period = filters.period(coverage[1])
-backlog = alerts_data.load_backlog(version, filters, period)
-st.caption(sla_view.describe_backlog(backlog) + "积案：期末（月末）仍未办结且已过到期日的案件，账龄自受理日起算。")
-components.render_chart_with_table(sla_charts.build_backlog_chart(backlog.trend, BUCKETS),
-                                   sla_view.build_backlog_trend_table(backlog.trend), key="sla-backlog")
-dept_col, region_col = st.columns(2)
-dept_col.dataframe(sla_view.build_backlog_table(backlog.by_department, "department", "处理部门"), hide_index=True)
-region_col.dataframe(sla_view.build_backlog_table(backlog.by_province, "province", "省份"), hide_index=True)
+components.render_backlog(alerts_data.load_backlog(version, filters, period), key="sla-backlog")
 
 # ---- on-time closure by deadline type ------------------------------------------------------------
 st.subheader("按期办结率（按时限类型）", anchor="on-time")
@@ -89,11 +75,7 @@ if cards.stages["judged"].sum() == 0:
 else:
     st.dataframe(sla_view.build_stage_table(cards), hide_index=True, key="sla-stages",
                  column_config={"按时率": st.column_config.NumberColumn(format="percent")})
-clock_text, clock_warning = sla_view.describe_clocks(ClockRules.from_settings(), as_of)
-if clock_warning:
-    st.warning(f"{clock_text}{clock_warning}", icon=":material/event:")
-else:
-    st.caption(clock_text)
+components.render_note(*sla_view.describe_clocks(ClockRules.from_settings(), as_of))
 st.caption("黄牌：环节超过时限才完成，或到判断时仍未完成且已超时。按部门的全部环节计算，产品、地区等筛选不适用。")
 
 st.subheader("红黄牌", anchor="cards")
