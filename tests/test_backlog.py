@@ -114,3 +114,14 @@ def test_kpis_json_carries_the_backlog(backlog_db: Path) -> None:
         ">90天": 1,
         "total": 6,
     }
+
+
+def test_the_pack_reports_the_backlog(backlog_db: Path) -> None:
+    from dashboard.export.pack.content import build_pack_content
+    from dashboard.export.pack.summary import build_summary
+
+    with store.open_reader(backlog_db) as con:
+        content = build_pack_content(con, PERIOD)
+    assert content.kpis["backlog"]["total"] == content.backlog.total == 6
+    sentence = next(p for p in build_summary(content) if p.startswith("积案"))
+    assert "6件" in sentence and "超过90天的1件" in sentence
