@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 
 from dashboard import sla
+from dashboard.kpis import DIMENSION_LABELS
 from warehouse.importer.contract import STAGES
 
 CASE_FIELDS: dict[str, str] = {
@@ -29,14 +30,9 @@ CASE_FIELDS: dict[str, str] = {
     "closed_at": "办结时间",
     "deadline_days": "办理时限（天）",
     "due_date": "到期日",
-    "channel": "渠道",
-    "business_line": "业务条线",
-    "product": "产品",
-    "issue": "问题类型",
-    "province": "省份",
-    "city": "城市",
+    **{key: DIMENSION_LABELS[key] for key in ("channel", "business_line", "product", "issue", "province", "city")},
     "branch": "承办机构",
-    "department": "处理部门",
+    "department": DIMENSION_LABELS["department"],
     "name_masked": "客户",
     "phone_masked": "电话",
     "short_id": "客户ID（摘要）",

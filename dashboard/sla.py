@@ -85,17 +85,13 @@ class ClockRules:
 
     def describe(self) -> str:
         """ "决策时限按案件类型：简单 1天、复杂 5天、诉讼 15天；整日时限按工作日计（国家法定节假日及调休）"."""
-        types = "、".join(f"{name} {_span(minutes)}" for name, minutes in self.decision_by_case_type.items())
+        types = "、".join(f"{name} {describe_minutes(minutes)}" for name, minutes in self.decision_by_case_type.items())
         time = "整日时限按工作日计（国家法定节假日及调休）" if self.working else "按自然时间计"
         return f"决策时限按案件类型：{types}；{time}。" if types else f"时限{time}。"
 
 
 def describe_minutes(minutes: float) -> str:
     """A clock in words: 1天 / 2小时 / 10分钟."""
-    return _span(minutes)
-
-
-def _span(minutes: float) -> str:
     if minutes % DAY_MINUTES == 0:
         return f"{int(minutes // DAY_MINUTES)}天"
     if minutes % 60 == 0:
@@ -105,7 +101,7 @@ def _span(minutes: float) -> str:
 
 def describe_rule(rule: StageRule) -> str:
     """ "决策完成后24小时" / "开始后10分钟"."""
-    span = _span(rule.minutes)
+    span = describe_minutes(rule.minutes)
     return f"{rule.anchor}完成后{span}" if rule.anchor else f"开始后{span}"
 
 

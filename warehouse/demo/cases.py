@@ -19,7 +19,14 @@ from warehouse.demo import catalog
 from warehouse.demo.draws import choose, choose_by_group, choose_in_blocks
 from warehouse.demo.network import Network
 from warehouse.demo.people import People, customer_ids, draw_people, names, phones
-from warehouse.demo.process import Timeline, build_events, draw_timeline, stop_at_decision, to_whole_seconds
+from warehouse.demo.process import (
+    Timeline,
+    build_events,
+    decision_minutes,
+    draw_timeline,
+    stop_at_decision,
+    to_whole_seconds,
+)
 from warehouse.demo.seasons import DemoPeriod, daily_weights
 
 SECONDS_PER_DAY = 86_400
@@ -273,7 +280,7 @@ def draw_case_codes(rng: np.random.Generator, count: int, period: DemoPeriod, ne
     # 案件类型: 诉讼 when litigated; 复杂 for the extended ones and some more; else 简单 (it chooses the 决策 clock).
     complex_type = complex_case | (rng.random(count) < COMPLEX_TYPE_SHARE)
     case_type = np.where(litigation, 2, np.where(complex_type, 1, 0))
-    decision_minutes = np.array([catalog.decision_minutes(t) for t in catalog.CASE_TYPES])[case_type]
+    decision_minutes = np.array([decision_minutes(t) for t in catalog.CASE_TYPES])[case_type]
 
     risk = np.array([catalog.DEPARTMENT_DELAY_RISK[d] for d in catalog.DEPARTMENTS])[department]
     breach = np.array([catalog.DEPARTMENT_SLA_BREACH[d] for d in catalog.DEPARTMENTS])[department]

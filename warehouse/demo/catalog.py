@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.config import setting
-
 
 @dataclass(frozen=True)
 class Product:
@@ -117,13 +115,6 @@ DEPARTMENT_SLA_BREACH: dict[str, float] = {
 
 # 案件类型 (DATA_CONTRACT.md), in the order of the demo's codes.
 CASE_TYPES: tuple[str, ...] = ("简单", "复杂", "诉讼")
-
-
-def decision_minutes(case_type: str) -> float:
-    """The 决策 clock of a case type (settings [sla_clock.decision_by_case_type], else [sla] 决策)."""
-    by_type = setting("sla_clock", "decision_by_case_type", default={}) or {}
-    fallback = (setting("sla", default={}) or {}).get("决策", [7200])[0]
-    return float(by_type.get(case_type, fallback))
 
 
 # Channel shares for a first complaint and for a follow-up (repeat complainants escalate to the regulator).

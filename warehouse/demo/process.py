@@ -45,6 +45,12 @@ def stage_sla_minutes() -> dict[str, float]:
     return {stage: float(rule[0]) for stage, rule in setting("sla", default={}).items()}
 
 
+def decision_minutes(case_type: str) -> float:
+    """The 决策 clock of a case type (settings [sla_clock.decision_by_case_type], else [sla] 决策)."""
+    by_type = setting("sla_clock", "decision_by_case_type", default={}) or {}
+    return float(by_type.get(case_type, stage_sla_minutes().get("决策", 5 * DAY)))
+
+
 def _stage_minutes(rng: np.random.Generator, sla: float | np.ndarray, breach_prob: np.ndarray) -> np.ndarray:
     count = len(breach_prob)
     within = sla * rng.uniform(0.08, 0.95, count)
