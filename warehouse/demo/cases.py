@@ -280,12 +280,12 @@ def draw_case_codes(rng: np.random.Generator, count: int, period: DemoPeriod, ne
     # 案件类型: 诉讼 when litigated; 复杂 for the extended ones and some more; else 简单 (it chooses the 决策 clock).
     complex_type = complex_case | (rng.random(count) < COMPLEX_TYPE_SHARE)
     case_type = np.where(litigation, 2, np.where(complex_type, 1, 0))
-    decision_minutes = np.array([decision_minutes(t) for t in catalog.CASE_TYPES])[case_type]
+    decision_clock = np.array([decision_minutes(t) for t in catalog.CASE_TYPES])[case_type]
 
     risk = np.array([catalog.DEPARTMENT_DELAY_RISK[d] for d in catalog.DEPARTMENTS])[department]
     breach = np.array([catalog.DEPARTMENT_SLA_BREACH[d] for d in catalog.DEPARTMENTS])[department]
     late = rng.random(count) < LATE_BASE * risk * np.where(follow, 1.3, 1.0)
-    timeline = draw_timeline(rng, deadline, late, breach, decision_minutes)
+    timeline = draw_timeline(rng, deadline, late, breach, decision_clock)
     cutoff = period.days * SECONDS_PER_DAY
     overdue_by_far = seconds + (deadline + 30) * SECONDS_PER_DAY < cutoff
     # Cases stuck in 决策 (open long past due) come from the departments that breach their clocks.
