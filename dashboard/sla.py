@@ -105,6 +105,14 @@ def describe_rule(rule: StageRule) -> str:
     return f"{rule.anchor}完成后{span}" if rule.anchor else f"开始后{span}"
 
 
+def describe_clock(rule: StageRule, clock: ClockRules | None = None) -> str:
+    """describe_rule, except 决策 whose clock depends on the 案件类型: "按案件类型：简单1天/复杂5天/诉讼15天"."""
+    by_type = (clock or ClockRules.from_settings()).decision_by_case_type
+    if rule.stage != DECISION_STAGE or not by_type:
+        return describe_rule(rule)
+    return "按案件类型：" + "/".join(f"{name}{describe_minutes(m)}" for name, m in by_type.items())
+
+
 def horizon_days() -> int:
     return int(setting("overdue", "horizon_days", default=DEFAULT_HORIZON_DAYS))
 
@@ -357,7 +365,7 @@ def format_stage_summary(stats: pl.DataFrame, rules: list[StageRule]) -> pl.Data
     """Per-stage figures (stage, judged, on_time, yellow, yellow_open, median/p90 minutes) in process order with
     each stage's SLA and on-time share, as STAGE_SUMMARY_SCHEMA (stages nobody reached: 0 judged)."""
     order = pl.DataFrame(
-        {"stage": [r.stage for r in rules], "sla": [describe_rule(r) for r in rules], "i": list(range(len(rules)))}
+        {"stage": [r.stage for r in rules], "sla": [describe_clock(r) for r in rules], "i": list(range(len(rules)))}
     )
     return (
         order.join(stats, on="stage", how="left")

@@ -320,7 +320,9 @@ def format_watchlist_table(frame: pl.DataFrame) -> pl.DataFrame:
     headers = dict(WATCH_TABLE_HEADERS)
     extra: list[pl.Expr] = []
     if "last_contact" in frame.columns:
+        reasons = headers.pop("reasons")  # the contact columns before the long reasons, so they stay in view
         headers |= {"last_contact": "最近联系", "days_since_contact": "未联系天数", "needs_contact": "待联系"}
+        headers["reasons"] = reasons
         extra = [
             pl.col("last_contact").dt.strftime("%Y-%m-%d").fill_null("从未联系"),
             pl.when(pl.col("needs_contact")).then(pl.lit("是")).otherwise(pl.lit("")).alias("needs_contact"),
