@@ -8,7 +8,7 @@ import polars as pl
 
 from dashboard import workdays
 from dashboard.backlog import BacklogReport
-from dashboard.sla import CardReport, ClockRules
+from dashboard.sla import CardReport, ClockRules, calendar_span, read_stage_rules
 
 STAGE_HEADERS = {
     "stage": "环节",
@@ -178,7 +178,9 @@ def describe_clocks(clock: ClockRules, as_of: datetime) -> tuple[str, str | None
     text = clock.describe()
     if not clock.working:
         return text, None
-    years = workdays.fallback_years(as_of.replace(year=as_of.year - 1), as_of)
+    # the days the clocks may reach: from a year back to the last due moment the calendar must hold
+    first, last = calendar_span(as_of.replace(year=as_of.year - 1), as_of, read_stage_rules(), clock)
+    years = workdays.fallback_years(first, last)
     if not years:
         return text, None
     listed = "、".join(str(y) for y in years)

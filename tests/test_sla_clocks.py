@@ -148,3 +148,13 @@ def test_a_year_the_package_does_not_know_falls_back_to_monday_to_friday() -> No
     assert workdays.fallback_years(date(2026, 1, 1), date(2027, 3, 1)) == [2027]
     assert workdays.add_working_days(datetime(2027, 1, 1, 9), 1) == datetime(2027, 1, 4, 9)  # Friday -> Monday
     assert workdays.is_workday(date(2027, 1, 1))  # no official schedule yet: a plain Friday
+
+
+def test_the_page_says_when_working_days_fall_back() -> None:
+    from dashboard import sla_view
+
+    working = sla.ClockRules(CLOCKS.decision_by_case_type, working=True)
+    _text, warning = sla_view.describe_clocks(working, datetime(2026, 12, 20))  # clocks reach into 2027
+    assert warning is not None and "2027" in warning and "周一至周五" in warning
+    assert sla_view.describe_clocks(working, datetime(2026, 6, 30))[1] is None
+    assert sla_view.describe_clocks(CLOCKS, datetime(2026, 12, 20))[1] is None  # natural time: nothing to say
