@@ -38,7 +38,9 @@ def plant(db: Path) -> None:
         "status": "办理中",
         "closed_at": None,
     }
-    cases = [case_row(i, case_id=f"RED-{i + 1}", received_at=RECEIVED + timedelta(minutes=i), **flags) for i in range(2)]
+    cases = [
+        case_row(i, case_id=f"RED-{i + 1}", received_at=RECEIVED + timedelta(minutes=i), **flags) for i in range(2)
+    ]
     cases += [case_row(i, province="广东省", city="深圳市") for i in range(2, 12)]  # others, elsewhere
     events = []
     for i in range(2):
