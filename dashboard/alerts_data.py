@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import polars as pl
 import streamlit as st
 
-from dashboard import alerts, data, sla
+from dashboard import alerts, backlog, data, sla
 from dashboard.asof import resolve_as_of
 from dashboard.filters import Filters
 from dashboard.periods import Period
@@ -55,3 +55,8 @@ def load_on_time_by_deadline(version: str, filters: Filters, period: Period) -> 
 @st.cache_data(max_entries=32, show_spinner="正在整理超期清单…")
 def load_overdue(version: str, filters: Filters, as_of: datetime) -> pl.DataFrame:
     return _run(version, sla.list_overdue_cases, filters, as_of)
+
+
+@st.cache_data(max_entries=32, show_spinner="正在统计积案…")
+def load_backlog(version: str, filters: Filters, period: Period) -> backlog.BacklogReport:
+    return _run(version, backlog.compute_backlog, filters, period)

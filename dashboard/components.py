@@ -460,3 +460,49 @@ div:has(> [data-testid="stMetricDelta"]) { flex-wrap: wrap; row-gap: 0.15rem; }
 def apply_compact_style() -> None:
     """Page-wide CSS for the analysis pages (style only: nothing is fetched, nothing takes space)."""
     st.html(_COMPACT_STYLE)
+
+
+# ---- case lists lead to the case ------------------------------------------------------------------
+CASE_PAGE = Path(__file__).resolve().parents[1] / "pages" / "case.py"  # absolute: matches however it is registered
+CASE_ID_HEADER = "案件编号"
+
+
+def case_link_column(table: pl.DataFrame, id_column: str = CASE_ID_HEADER) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """`table` with a 详情 column linking each row to its case (?case=…, opens in a new tab), and its column_config."""
+    linked = table.with_columns(详情=pl.lit("case?case=") + pl.col(id_column))
+    return linked, {"详情": st.column_config.LinkColumn("详情", display_text="打开案件", width="small")}
+
+
+def render_case_opener(case_ids: list[str], *, key: str) -> None:
+    """Under a case list: pick one of its cases and open it here (the URL ?case=… can be shared)."""
+    if not case_ids:
+        return
+    pick_col, open_col = st.columns([3, 1], vertical_alignment="bottom")
+    chosen = pick_col.selectbox(
+        "打开案件详情", case_ids, key=f"{key}-pick", help="也可点击表中“详情”列在新标签页打开。"
+    )
+    if open_col.button("打开案件", key=f"{key}-open", icon=":material/open_in_new:") and chosen:
+        st.switch_page(CASE_PAGE, query_params={"case": chosen})
+
+
+def render_backlog(report: Any, *, key: str) -> None:
+    """积案 (dashboard.backlog.BacklogReport): the month-end trend by age bucket, then by department and province."""
+    from dashboard import sla_view
+    from dashboard.backlog import BUCKETS
+    from dashboard.charts.sla import build_backlog_chart
+
+    st.caption(sla_view.describe_backlog(report) + "积案：期末（月末）仍未办结且已过到期日的案件，账龄自受理日起算。")
+    render_chart_with_table(
+        build_backlog_chart(report.trend, BUCKETS), sla_view.build_backlog_trend_table(report.trend), key=key
+    )
+    dept_col, region_col = st.columns(2)
+    dept_col.dataframe(sla_view.build_backlog_table(report.by_department, "department", "处理部门"), hide_index=True)
+    region_col.dataframe(sla_view.build_backlog_table(report.by_province, "province", "省份"), hide_index=True)
+
+
+def render_note(text: str, warning: str | None = None) -> None:
+    """A caption, or a warning (with the text) when there is something the reader must know."""
+    if warning:
+        st.warning(f"{text}{warning}", icon=":material/event:")
+    else:
+        st.caption(text)

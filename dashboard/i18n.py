@@ -77,6 +77,7 @@ KIND_LABELS: dict[str, str] = {
     "cases": "投诉案件",
     "customers": "客户基数",
     "events": "办理环节",
+    "contacts": "联系记录",
 }
 
 PROFILE_LABELS: dict[str, str] = {

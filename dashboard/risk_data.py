@@ -80,10 +80,17 @@ def load_products_page(version: str, filters: Filters) -> ProductsPage:
 
 @st.cache_data(max_entries=16, show_spinner="正在生成重点人员名单…")
 def load_watchlist(version: str, filters: Filters, as_of: date | None) -> tuple[date | None, pl.DataFrame]:
-    """(as-of date used, the list): the as-of defaults to the latest 受理日期."""
+    """(as-of date used, the list with its contact log): the as-of defaults to the latest 受理日期."""
     with open_snapshot(version).cursor() as cur:
         used = as_of or watchlist.find_latest_date(cur)
-        return used, watchlist.list_watchlist(cur, used, filters)
+        people = watchlist.list_watchlist(cur, used, filters)
+        return used, people if used is None else watchlist.attach_contacts(cur, people, used)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def load_person_contacts(version: str, complainant_key: str, as_of: date) -> pl.DataFrame:
+    with open_snapshot(version).cursor() as cur:
+        return watchlist.list_person_contacts(cur, complainant_key, as_of)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

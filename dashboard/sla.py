@@ -15,6 +15,11 @@ Choices where METRICS.md is silent:
 - A card belongs to the quarter of its due time. Grey list: red cards in two consecutive
   quarters. Cards use every stage of a department (the department filter narrows the
   departments shown; other filters would break the runs, so they do not apply).
+- Typed clocks: the case's 案件类型 (fct_complaint.case_type) chooses the 决策 clock from
+  `[sla_clock.decision_by_case_type]`; a stage whose case was never loaded, or a type not listed
+  there, keeps `[sla]` 决策. With `[sla_clock].time = "working"` a clock of whole days counts
+  working days of the official calendar (dashboard/workdays.py: due at the start's time of day
+  on the N-th working day after the start's date); clocks shorter than a day stay natural time.
 - Overdue list: cases open at the as-of moment whose due date is past or within
   `horizon_days` days; days overdue = as-of date − due date (0 = due today, negative =
   days left), as the due date itself is still on time (METRICS.md: "within" includes the
@@ -25,13 +30,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import duckdb
 import numpy as np
 import polars as pl
 
+from dashboard import workdays
 from dashboard.config import setting
 from dashboard.filters import Filters
 from dashboard.kpi_source import DuckDBSource
@@ -60,16 +66,51 @@ def read_stage_rules() -> list[StageRule]:
     ]
 
 
+DECISION_STAGE = "决策"
+DAY_MINUTES = 1440
+
+
+@dataclass(frozen=True)
+class ClockRules:
+    """How clocks run beyond the stage rules: the 决策 clock by 案件类型, natural or working days."""
+
+    decision_by_case_type: dict[str, float]
+    working: bool = False
+
+    @classmethod
+    def from_settings(cls) -> ClockRules:
+        by_type = setting("sla_clock", "decision_by_case_type", default={}) or {}
+        working = str(setting("sla_clock", "time", default="natural")) == "working"
+        return cls({str(k): float(v) for k, v in by_type.items()}, working)
+
+    def describe(self) -> str:
+        """ "决策时限按案件类型：简单 1天、复杂 5天、诉讼 15天；整日时限按工作日计（国家法定节假日及调休）"."""
+        types = "、".join(f"{name} {describe_minutes(minutes)}" for name, minutes in self.decision_by_case_type.items())
+        time = "整日时限按工作日计（国家法定节假日及调休）" if self.working else "按自然时间计"
+        return f"决策时限按案件类型：{types}；{time}。" if types else f"时限{time}。"
+
+
+def describe_minutes(minutes: float) -> str:
+    """A clock in words: 1天 / 2小时 / 10分钟."""
+    if minutes % DAY_MINUTES == 0:
+        return f"{int(minutes // DAY_MINUTES)}天"
+    if minutes % 60 == 0:
+        return f"{int(minutes // 60)}小时"
+    return f"{minutes:g}分钟"
+
+
 def describe_rule(rule: StageRule) -> str:
     """ "决策完成后24小时" / "开始后10分钟"."""
-    minutes = rule.minutes
-    if minutes % 1440 == 0:
-        span = f"{int(minutes // 1440)}天"
-    elif minutes % 60 == 0:
-        span = f"{int(minutes // 60)}小时"
-    else:
-        span = f"{minutes:g}分钟"
+    span = describe_minutes(rule.minutes)
     return f"{rule.anchor}完成后{span}" if rule.anchor else f"开始后{span}"
+
+
+def describe_clock(rule: StageRule, clock: ClockRules | None = None) -> str:
+    """describe_rule, except 决策 whose clock depends on the 案件类型: "按案件类型：简单1天/复杂5天/诉讼15天"."""
+    by_type = (clock or ClockRules.from_settings()).decision_by_case_type
+    if rule.stage != DECISION_STAGE or not by_type:
+        return describe_rule(rule)
+    return "按案件类型：" + "/".join(f"{name}{describe_minutes(m)}" for name, m in by_type.items())
 
 
 def horizon_days() -> int:
@@ -85,6 +126,7 @@ STAGE_SCHEMA: dict[str, pl.DataType] = {
     "started_at": pl.Datetime("us"),
     "finished_at": pl.Datetime("us"),
     "department": pl.String(),
+    "case_type": pl.String(),
 }
 
 
@@ -112,7 +154,7 @@ def read_stages(
                           AND list_contains($provinces, r.province))"""
     sql = f"""
         SELECT s.source_system, s.case_id, s.stage, s.stage_order::BIGINT AS stage_order, s.started_at,
-            CASE WHEN s.finished_at <= $as_of THEN s.finished_at END AS finished_at, d.department
+            CASE WHEN s.finished_at <= $as_of THEN s.finished_at END AS finished_at, d.department, s.case_type
         FROM fct_case_stage AS s
         LEFT JOIN dim_department AS d USING (department_key)
         WHERE s.started_at <= $as_of AND list_contains($stages, s.stage) {where}
@@ -120,8 +162,42 @@ def read_stages(
     return con.sql(sql, params=params).pl().cast(STAGE_SCHEMA)  # type: ignore[arg-type]
 
 
-def judge_stages(stages: pl.DataFrame, rules: list[StageRule], as_of: datetime) -> pl.DataFrame:
+def calendar_span(first: datetime, as_of: datetime, rules: list[StageRule], clock: ClockRules) -> tuple[date, date]:
+    """Days a working calendar must cover for clocks started between `first` and `as_of`."""
+    longest = max([r.minutes for r in rules] + list(clock.decision_by_case_type.values()) + [0.0])
+    # N working days never span more than 2N + 30 natural days (the longest holiday is 9 days).
+    return first.date(), as_of.date() + timedelta(days=2 * int(longest // DAY_MINUTES) + 30)
+
+
+def add_due_times(frame: pl.DataFrame, clock: ClockRules, calendar: pl.DataFrame | None) -> pl.DataFrame:
+    """due_at from clock_start and sla_minutes: natural time, or working days for whole-day clocks."""
+    natural = pl.col("clock_start") + pl.duration(seconds=pl.col("sla_minutes") * 60)
+    if not clock.working or calendar is None:
+        return frame.with_columns(due_at=natural)
+    work = calendar.filter("is_workday").select(due_day="day", target="ordinal")
+    days = pl.when(pl.col("sla_minutes") % DAY_MINUTES == 0).then((pl.col("sla_minutes") // DAY_MINUTES).cast(pl.Int64))
+    start = pl.col("clock_start")
+    return (
+        frame.with_columns(_start_day=start.dt.date(), _days=days)
+        .join(calendar.select(_start_day="day", _ordinal="ordinal"), on="_start_day", how="left")
+        .with_columns(target=pl.col("_ordinal") + pl.col("_days"))
+        .join(work, on="target", how="left")
+        .with_columns(
+            due_at=pl.when(pl.col("_days").is_null() | start.is_null())
+            .then(natural)
+            .otherwise(pl.col("due_day").cast(pl.Datetime("us")) + (start - start.dt.truncate("1d")))
+        )
+        .drop("_start_day", "_days", "_ordinal", "target", "due_day")
+    )
+
+
+def judge_stages(
+    stages: pl.DataFrame, rules: list[StageRule], as_of: datetime, clock: ClockRules | None = None
+) -> pl.DataFrame:
     """Each stage with an SLA: due_at, state (on_time / yellow / pending), late_minutes, is_open."""
+    clock = clock or ClockRules.from_settings()
+    if "case_type" not in stages.columns:
+        stages = stages.with_columns(case_type=pl.lit(None, pl.String))
     rule_frame = pl.DataFrame(
         {
             "stage": [r.stage for r in rules],
@@ -129,6 +205,10 @@ def judge_stages(stages: pl.DataFrame, rules: list[StageRule], as_of: datetime) 
             "anchor": [r.anchor for r in rules],
         },
         schema={"stage": pl.String, "sla_minutes": pl.Float64, "anchor": pl.String},
+    )
+    by_type = pl.DataFrame(
+        {"case_type": list(clock.decision_by_case_type), "type_minutes": list(clock.decision_by_case_type.values())},
+        schema={"case_type": pl.String, "type_minutes": pl.Float64},
     )
     anchors = stages.select(
         "source_system",
@@ -139,14 +219,24 @@ def judge_stages(stages: pl.DataFrame, rules: list[StageRule], as_of: datetime) 
     ).unique(["source_system", "case_id", "anchor"], keep="first")
     frame = (
         stages.join(rule_frame, on="stage")
+        .join(by_type, on="case_type", how="left")
         .join(anchors, on=["source_system", "case_id", "anchor"], how="left")
         .with_columns(
+            sla_minutes=pl.when(pl.col("stage") == DECISION_STAGE)
+            .then(pl.coalesce("type_minutes", "sla_minutes"))
+            .otherwise(pl.col("sla_minutes")),
             clock_start=pl.when(pl.col("anchor").is_null() | pl.col("anchor_present").is_null())
             .then(pl.col("started_at"))
-            .otherwise(pl.col("anchor_finished"))
+            .otherwise(pl.col("anchor_finished")),
         )
-        .with_columns(due_at=pl.col("clock_start") + pl.duration(seconds=pl.col("sla_minutes") * 60))
+        .drop("type_minutes")
     )
+    calendar = None
+    if clock.working and frame.height:
+        first = frame["started_at"].min()
+        assert isinstance(first, datetime)
+        calendar = workdays.build_calendar(*calendar_span(first, as_of, rules, clock))
+    frame = add_due_times(frame, clock, calendar)
     finished, due = pl.col("finished_at"), pl.col("due_at")
     state = (
         pl.when(due.is_null())
@@ -275,7 +365,7 @@ def format_stage_summary(stats: pl.DataFrame, rules: list[StageRule]) -> pl.Data
     """Per-stage figures (stage, judged, on_time, yellow, yellow_open, median/p90 minutes) in process order with
     each stage's SLA and on-time share, as STAGE_SUMMARY_SCHEMA (stages nobody reached: 0 judged)."""
     order = pl.DataFrame(
-        {"stage": [r.stage for r in rules], "sla": [describe_rule(r) for r in rules], "i": list(range(len(rules)))}
+        {"stage": [r.stage for r in rules], "sla": [describe_clock(r) for r in rules], "i": list(range(len(rules)))}
     )
     return (
         order.join(stats, on="stage", how="left")
@@ -310,8 +400,9 @@ def compute_cards(
     without a frame of every stage: DuckDB judges the stages, and only the yellow ones are put in order.
     """
     rules = read_stage_rules()
+    clock = ClockRules.from_settings()
     if as_of is None:
-        empty = judge_stages(pl.DataFrame(schema=STAGE_SCHEMA), rules, datetime.min)
+        empty = judge_stages(pl.DataFrame(schema=STAGE_SCHEMA), rules, datetime.min, clock)
         return CardReport(
             None,
             summarise_stages(empty, rules),
@@ -320,10 +411,10 @@ def compute_cards(
             assign_cards(empty),
         )
     known = read_departments(con)
-    judged = read_judged_stages(con, as_of, rules, known, departments, provinces)
+    judged = read_judged_stages(con, as_of, rules, known, departments, provinces, clock)
     marked = mark_red_cards(con, as_of, judged)
     cards = count_cards(judged, marked, known)
-    yellow = describe_yellow_stages(marked, rules, known, as_of)
+    yellow = describe_yellow_stages(marked, rules, known, as_of, clock)
     return CardReport(as_of, count_stage_figures(judged, rules), cards, find_grey_list(cards), yellow)
 
 
@@ -365,10 +456,15 @@ def read_departments(con: duckdb.DuckDBPyConnection) -> Departments:
     return Departments(names, {key: names.index(name) for key, name in named.items() if key is not None})
 
 
+def minutes_to_us(minutes: list[float]) -> list[int]:
+    """SLAs in microseconds, converted by polars exactly as judge_stages converts them."""
+    frame = pl.DataFrame({"m": minutes}, schema={"m": pl.Float64})
+    return frame.select(us=pl.duration(seconds=pl.col("m") * 60).dt.total_microseconds())["us"].to_list()
+
+
 def rule_offsets_us(rules: list[StageRule]) -> list[int]:
-    """Each rule's SLA in microseconds, converted by polars exactly as judge_stages converts it."""
-    minutes = pl.DataFrame({"m": [r.minutes for r in rules]}, schema={"m": pl.Float64})
-    return minutes.select(us=pl.duration(seconds=pl.col("m") * 60).dt.total_microseconds())["us"].to_list()
+    """Each rule's SLA in microseconds."""
+    return minutes_to_us([r.minutes for r in rules])
 
 
 def read_judged_stages(
@@ -378,6 +474,7 @@ def read_judged_stages(
     known: Departments,
     departments: tuple[str, ...] = (),
     provinces: tuple[str, ...] = (),
+    clock: ClockRules | None = None,
 ) -> pl.DataFrame:
     """The stages judge_stages would judge on_time or yellow (not pending), one narrow row each (JUDGED_SCHEMA).
 
@@ -386,8 +483,12 @@ def read_judged_stages(
     was loaded, on source_system + case_id where it was not. (The department filter and the region binding
     are properties of the case: a stage's anchor passes them whenever the stage does.)
     """
+    clock = clock or ClockRules.from_settings()
     params: dict[str, object] = {
         "as_of": as_of,
+        "decision": DECISION_STAGE,
+        "type_names": list(clock.decision_by_case_type),
+        "type_offsets": minutes_to_us(list(clock.decision_by_case_type.values())),
         "rule_stages": [r.stage for r in rules],
         "rule_anchors": [r.anchor for r in rules],
         "rule_offsets": rule_offsets_us(rules),
@@ -401,12 +502,28 @@ def read_judged_stages(
     if provinces:  # fct_case_stage.case_key is the case's fct_complaint key (NULL: not loaded, in no province)
         where += " AND s.case_key IN (SELECT case_key FROM bound_cases)"
     finished = "CASE WHEN s.finished_at <= $as_of THEN s.finished_at END"
+    natural = "c.clock_start + to_microseconds(c.offset_us)"
+    due, calendar_joins = natural, ""
+    if clock.working:  # whole-day clocks: the N-th working day after the start's date, at its time of day
+        day_us = DAY_MINUTES * 60_000_000
+        calendar_joins = f"""
+            LEFT JOIN {{calendar}} AS sd ON sd.day = c.clock_start::DATE
+            LEFT JOIN (SELECT day, ordinal FROM {{calendar}} WHERE is_workday) AS wd
+                ON c.offset_us % {day_us} = 0 AND wd.ordinal = sd.ordinal + c.offset_us // {day_us}"""
+        due = f"""CASE WHEN c.offset_us % {day_us} = 0 AND c.clock_start IS NOT NULL
+            THEN wd.day::TIMESTAMP + (c.clock_start - date_trunc('day', c.clock_start)) ELSE {natural} END"""
 
     def scan(stages: str, case_key: str = "TRUE") -> str:
         """fct_case_stage rows of these stages (rule: their 1-based index in the rules), as read_stages reads them."""
         return f"""(
             SELECT s.rowid AS row_id, s.case_key, s.source_system, s.case_id, s.department_key, s.started_at,
-                {finished} AS finished_at, list_position($rule_stages::VARCHAR[], s.stage) AS rule
+                {finished} AS finished_at, list_position($rule_stages::VARCHAR[], s.stage) AS rule,
+                -- the 决策 clock by 案件类型; another stage, an unknown type or no case: the stage's rule
+                coalesce(
+                    CASE WHEN s.stage = $decision
+                        THEN ($type_offsets::BIGINT[])[list_position($type_names::VARCHAR[], s.case_type)] END,
+                    ($rule_offsets::BIGINT[])[list_position($rule_stages::VARCHAR[], s.stage)]
+                ) AS offset_us
             FROM fct_case_stage AS s
             WHERE s.started_at <= $as_of AND list_contains(${stages}::VARCHAR[], s.stage) AND {case_key} {where}
         ) AS s"""
@@ -415,10 +532,9 @@ def read_judged_stages(
         case_key = "s.case_key IS NOT NULL" if loaded else "s.case_key IS NULL"
         match = "a.case_key = s.case_key" if loaded else "a.source_system = s.source_system AND a.case_id = s.case_id"
         return f"""
-            SELECT s.row_id, s.rule - 1, s.department_key, s.started_at, s.finished_at,
+            SELECT s.row_id, s.rule - 1, s.department_key, s.started_at, s.finished_at, s.offset_us,
                 -- no anchor event: the stage's own start; an anchor still running: not due (NULL)
                 CASE WHEN a.anchor IS NULL THEN s.started_at ELSE a.anchor_finished END
-                    + to_microseconds(($rule_offsets::BIGINT[])[s.rule])
             FROM {scan("anchored", case_key)}
             LEFT JOIN (
                 SELECT s.case_key, s.source_system, s.case_id, s.stage AS anchor, {finished} AS anchor_finished
@@ -432,12 +548,15 @@ def read_judged_stages(
         ), bound_cases AS (
             SELECT f.case_key FROM fct_complaint AS f JOIN dim_region AS r USING (region_key)
             WHERE list_contains($provinces::VARCHAR[], r.province)
-        ), clocked AS (
-            SELECT s.row_id, s.rule - 1 AS stage_idx, s.department_key, s.started_at, s.finished_at,
-                s.started_at + to_microseconds(($rule_offsets::BIGINT[])[s.rule]) AS due_at
+        ), started AS (
+            SELECT s.row_id, s.rule - 1 AS stage_idx, s.department_key, s.started_at, s.finished_at, s.offset_us,
+                s.started_at AS clock_start
             FROM {scan("own_clock")}
             UNION ALL {anchored(True)}
             UNION ALL {anchored(False)}
+        ), clocked AS (
+            SELECT c.row_id, c.stage_idx, c.department_key, c.started_at, c.finished_at, {due} AS due_at
+            FROM started AS c {calendar_joins}
         )
         SELECT row_id, stage_idx, department_key, due_at, (year(due_at) * 10 + quarter(due_at))::INTEGER AS quarter_key,
             coalesce(finished_at > due_at, TRUE) AS is_yellow,
@@ -448,8 +567,26 @@ def read_judged_stages(
     code = pl.col("department_key").replace_strict(
         known.code_by_key, default=known.no_department, return_dtype=pl.Int32
     )
-    frame = con.sql(sql, params=params).pl().with_columns(department_code=code)
+    name = f"sla_calendar_{uuid.uuid4().hex}"
+    calendar = read_working_calendar(con, as_of, rules, clock)
+    if calendar is not None:
+        con.register(name, calendar)
+    try:
+        frame = con.sql(sql.replace("{calendar}", name), params=params).pl().with_columns(department_code=code)
+    finally:
+        if calendar is not None:
+            con.unregister(name)
     return frame.select(list(JUDGED_SCHEMA)).cast(JUDGED_SCHEMA)  # type: ignore[arg-type]
+
+
+def read_working_calendar(
+    con: duckdb.DuckDBPyConnection, as_of: datetime, rules: list[StageRule], clock: ClockRules
+) -> pl.DataFrame | None:
+    """The calendar judge_stages builds for these stages (None in natural time or without stages)."""
+    if not clock.working:
+        return None
+    first = con.sql("SELECT min(started_at) FROM fct_case_stage").fetchall()[0][0]
+    return None if first is None else workdays.build_calendar(*calendar_span(first, as_of, rules, clock))
 
 
 def read_stage_details(con: duckdb.DuckDBPyConnection, as_of: datetime, row_ids: pl.Series) -> pl.DataFrame:
@@ -461,7 +598,7 @@ def read_stage_details(con: duckdb.DuckDBPyConnection, as_of: datetime, row_ids:
     try:
         sql = f"""
             SELECT s.rowid AS row_id, s.source_system, s.case_id, s.stage_order::BIGINT AS stage_order, s.started_at,
-                CASE WHEN s.finished_at <= $as_of THEN s.finished_at END AS finished_at
+                CASE WHEN s.finished_at <= $as_of THEN s.finished_at END AS finished_at, s.case_type
             FROM fct_case_stage AS s
             SEMI JOIN {name} AS w ON s.rowid = w.row_id
         """
@@ -546,14 +683,22 @@ def _rule_frame(rules: list[StageRule]) -> pl.DataFrame:
 
 
 def describe_yellow_stages(
-    marked: pl.DataFrame, rules: list[StageRule], known: Departments, as_of: datetime
+    marked: pl.DataFrame, rules: list[StageRule], known: Departments, as_of: datetime, clock: ClockRules
 ) -> pl.DataFrame:
     """mark_red_cards' rows as judge_stages + assign_cards describe them (YELLOW_SCHEMA), latest due first."""
     finished, due = pl.col("finished_at"), pl.col("due_at")
+    by_type = pl.DataFrame(
+        {"case_type": list(clock.decision_by_case_type), "type_minutes": list(clock.decision_by_case_type.values())},
+        schema={"case_type": pl.String, "type_minutes": pl.Float64},
+    )
     return (
         marked.join(_rule_frame(rules), on="stage_idx", how="left")
+        .join(by_type, on="case_type", how="left")
         .join(known.frame(), on="department_code", how="left")
         .with_columns(
+            sla_minutes=pl.when(pl.col("stage") == DECISION_STAGE)
+            .then(pl.coalesce("type_minutes", "sla_minutes"))
+            .otherwise(pl.col("sla_minutes")),
             state=pl.lit(YELLOW),
             duration_minutes=pl.col("duration_s") / 60,
             late_minutes=(pl.coalesce(finished, pl.lit(as_of)) - due).dt.total_seconds() / 60,

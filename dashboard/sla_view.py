@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import polars as pl
 
-from dashboard.sla import CardReport
+from dashboard import workdays
+from dashboard.backlog import BacklogReport
+from dashboard.sla import CardReport, ClockRules, calendar_span, read_stage_rules
 
 STAGE_HEADERS = {
     "stage": "环节",
@@ -122,6 +126,26 @@ def count_overdue_by_owner(overdue: pl.DataFrame, horizon: int) -> pl.DataFrame:
     )
 
 
+def label_overdue_counts(counts: dict[str, int], horizon: int) -> list[tuple[str, str]]:
+    """The four cards above the overdue list: (label, "N 件")."""
+    labels = {
+        "overdue": "已超期",
+        "due_today": "今日到期",
+        "due_soon": f"{horizon}天内到期",
+        "referred": "其中监管转办",
+    }
+    return [(label, f"{counts[key]} 件") for key, label in labels.items()]
+
+
+def keep_shown(table: pl.DataFrame, show: str | None) -> pl.DataFrame:
+    """The overdue table as the 显示 control asks: 全部, 已超期 or 今日及临期."""
+    if show == "已超期":
+        return keep_overdue(table, past_due=True)
+    if show == "今日及临期":
+        return keep_overdue(table, past_due=False)
+    return table
+
+
 def keep_overdue(table: pl.DataFrame, *, past_due: bool) -> pl.DataFrame:
     """Rows of the shown overdue table: past due (超期天数 > 0) or due today / soon."""
     days = pl.col(OVERDUE_HEADERS["days_overdue"])
@@ -146,3 +170,37 @@ def build_yellow_table(cards: CardReport, department: str | None) -> pl.DataFram
         pl.when(pl.col("is_red")).then(pl.lit("红牌")).otherwise(pl.lit("黄牌")).alias("卡片"),
         pl.col("quarter").alias("季度"),
     )
+
+
+def describe_clocks(clock: ClockRules, as_of: datetime) -> tuple[str, str | None]:
+    """The clock rules in a sentence, and a warning when working days beyond the official calendar fall back
+    to Monday–Friday (the package knows only published years)."""
+    text = clock.describe()
+    if not clock.working:
+        return text, None
+    # the days the clocks may reach: from a year back to the last due moment the calendar must hold
+    first, last = calendar_span(as_of.replace(year=as_of.year - 1), as_of, read_stage_rules(), clock)
+    years = workdays.fallback_years(first, last)
+    if not years:
+        return text, None
+    listed = "、".join(str(y) for y in years)
+    return text, f"{listed} 年的法定节假日安排尚未收录（chinese-calendar），这些年份的工作日暂按周一至周五计算。"
+
+
+def build_backlog_table(frame: pl.DataFrame, key: str, label: str) -> pl.DataFrame:
+    """积案 by `key` (department / province) with the age buckets and the total, headers in Chinese."""
+    return frame.rename({key: label, "total": "合计"})
+
+
+def build_backlog_trend_table(trend: pl.DataFrame) -> pl.DataFrame:
+    return trend.drop("snapshot").rename({"month": "月份", "total": "合计"})
+
+
+def describe_backlog(report: BacklogReport) -> str:
+    """ "截至 2026-11-30 日终：积案 123 件（≤30天 80、31–60天 30、61–90天 10、>90天 3），较上月末 +5 件。" """
+    if report.as_of is None:
+        return "数据仓库中还没有案件。"
+    buckets = "、".join(f"{name} {n}" for name, n in report.buckets.items())
+    totals = report.trend["total"].to_list()
+    change = f"，较上月末 {totals[-1] - totals[-2]:+d} 件" if len(totals) >= 2 else ""
+    return f"截至 {report.as_of:%Y-%m-%d} 日终：积案 {report.total} 件（{buckets}）{change}。"

@@ -18,7 +18,13 @@ from dashboard.config import setting
 from warehouse.reference.regions import canonical_province, provinces
 
 SQL = "sql"
-SUITES = {"cases": "raw_cases", "customers": "raw_customers", "events": "raw_events", "marts": "marts"}
+SUITES = {
+    "cases": "raw_cases",
+    "customers": "raw_customers",
+    "events": "raw_events",
+    "contacts": "raw_contacts",
+    "marts": "marts",
+}
 
 # China Standard Time has no daylight saving: a fixed offset is exact.
 CST = timezone(timedelta(hours=8))

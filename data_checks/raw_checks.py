@@ -33,6 +33,10 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
         "row_hash",
     ),
     "events": ("source_row", "source_system", "case_id", "stage", "started_at", "finished_at", "row_hash"),
+    "contacts": (
+        *("source_row", "source_system", "complainant_key", "contacted_at", "method", "staff", "outcome"),
+        "row_hash",
+    ),
 }
 # NOT NULL columns of raw_<kind>, with their Chinese names.
 REQUIRED_COLUMNS: dict[str, dict[str, str]] = {
@@ -47,6 +51,10 @@ REQUIRED_COLUMNS: dict[str, dict[str, str]] = {
     "events": {
         "source_row": "源文件行号", "source_system": "来源系统", "case_id": "案件编号", "stage": "环节",
         "started_at": "开始时间", "row_hash": "行内容指纹",
+    },
+    "contacts": {
+        "source_row": "源文件行号", "source_system": "来源系统", "complainant_key": "客户标识（哈希）",
+        "contacted_at": "时间", "method": "方式", "row_hash": "行内容指纹",
     },
 }  # fmt: skip
 
@@ -214,4 +222,5 @@ BATCH_CHECKS: dict[str, list[Check]] = {
     "cases": build_case_checks(),
     "customers": build_customer_checks(),
     "events": build_event_checks(),
+    "contacts": [*build_common_checks("contacts"), *build_time_checks("contacts", "contacted_at", "时间", not_too_early=True)],
 }

@@ -103,5 +103,7 @@ st.caption(
     f"{drill.describe_drill(conditions)}：共 {format_count(listing.total)} 件"
     + (f"，显示前 {format_count(listing.cases.height)} 件" if listing.total > listing.cases.height else "")
 )
-st.dataframe(shown, hide_index=True, key="pi-cases", height=380)
+linked, links = components.case_link_column(shown)
+st.dataframe(linked, hide_index=True, key="pi-cases", height=380, column_config=links)
+components.render_case_opener(shown["案件编号"].to_list(), key="pi-case")
 components.render_csv_download(shown, "下钻案件清单.csv", "下载清单（CSV）", key="pi-cases-csv")

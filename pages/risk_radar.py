@@ -80,5 +80,7 @@ st.caption(
     + (f"，显示前 {format_count(listing.cases.height)} 件" if listing.total > listing.cases.height else "")
     + "。客户只显示脱敏姓名、电话和客户ID摘要（加盐哈希的前8位）。"
 )
-st.dataframe(shown, hide_index=True, key="risk-cases", height=420)
+linked, links = components.case_link_column(shown)
+st.dataframe(linked, hide_index=True, key="risk-cases", height=420, column_config=links)
+components.render_case_opener(shown["案件编号"].to_list(), key="risk-case")
 components.render_csv_download(shown, "风险案件清单.csv", "下载清单（CSV）", key="risk-cases-csv")

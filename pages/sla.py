@@ -9,7 +9,7 @@ from dashboard.auth.access import bound_provinces
 from dashboard.auth.gate import require_page
 from dashboard.charts import sla as sla_charts
 from dashboard.safe_text import escape_markdown
-from dashboard.sla import horizon_days
+from dashboard.sla import ClockRules, horizon_days
 
 require_page(__file__)
 components.require_router()
@@ -32,11 +32,8 @@ st.caption(f"数据截至 {as_of:%Y-%m-%d %H:%M}。" + "".join(f"　{escape_mark
 st.subheader("超期与临期案件", anchor="overdue")
 overdue = alerts_data.load_overdue(version, filters, as_of)
 counts = sla_view.summarise_overdue(overdue)
-columns = st.columns(4)
-columns[0].metric("已超期", f"{counts['overdue']} 件")
-columns[1].metric("今日到期", f"{counts['due_today']} 件")
-columns[2].metric(f"{horizon}天内到期", f"{counts['due_soon']} 件")
-columns[3].metric("其中监管转办", f"{counts['referred']} 件")
+for column, (label, value) in zip(st.columns(4), sla_view.label_overdue_counts(counts, horizon), strict=True):
+    column.metric(label, value)
 if overdue.is_empty():
     st.success(f"没有超期或 {horizon} 天内到期的未办结案件。", icon=":material/check_circle:")
 else:
@@ -46,13 +43,11 @@ else:
         st.dataframe(sla_view.count_overdue_by_owner(overdue, horizon), hide_index=True, key="sla-owners")
     with list_col:
         show = st.segmented_control("显示", ["全部", "已超期", "今日及临期"], default="全部", key="sla-overdue-show")
-        table = sla_view.build_overdue_table(overdue)
-        if show == "已超期":
-            table = sla_view.keep_overdue(table, past_due=True)
-        elif show == "今日及临期":
-            table = sla_view.keep_overdue(table, past_due=False)
-        st.dataframe(table, hide_index=True, key="sla-overdue-table",
-                     column_config={"超期天数": st.column_config.NumberColumn(help="负数为距到期还有几天")})
+        table = sla_view.keep_shown(sla_view.build_overdue_table(overdue), show)
+        linked, links = components.case_link_column(table)
+        st.dataframe(linked, hide_index=True, key="sla-overdue-table",
+                     column_config={"超期天数": st.column_config.NumberColumn(help="负数为距到期还有几天"), **links})
+        components.render_case_opener(table["案件编号"].to_list(), key="sla-case")
         components.render_csv_download(sla_view.build_overdue_table(overdue), f"超期清单_{as_of:%Y%m%d}.csv",
                                        "下载超期清单（CSV）", key="sla-overdue-csv")
     st.caption(
@@ -60,9 +55,13 @@ else:
         "客户信息已脱敏，客户ID为客户标识哈希的前 8 位。"
     )
 
+# ---- 积案 -----------------------------------------------------------------------------------------
+st.subheader("积案（超期未办结）", anchor="backlog")
+period = filters.period(coverage[1])
+components.render_backlog(alerts_data.load_backlog(version, filters, period), key="sla-backlog")
+
 # ---- on-time closure by deadline type ------------------------------------------------------------
 st.subheader("按期办结率（按时限类型）", anchor="on-time")
-period = filters.period(coverage[1])
 deadline = sla_view.build_deadline_table(alerts_data.load_on_time_by_deadline(version, filters, period))
 st.caption(f"期间：{period.label()}。投诉默认 15 天办结，来访、来信信访默认 60 天；口径同驾驶舱“按期办结率”。")
 st.dataframe(deadline, hide_index=True, key="sla-deadline",
@@ -76,6 +75,7 @@ if cards.stages["judged"].sum() == 0:
 else:
     st.dataframe(sla_view.build_stage_table(cards), hide_index=True, key="sla-stages",
                  column_config={"按时率": st.column_config.NumberColumn(format="percent")})
+components.render_note(*sla_view.describe_clocks(ClockRules.from_settings(), as_of))
 st.caption("黄牌：环节超过时限才完成，或到判断时仍未完成且已超时。按部门的全部环节计算，产品、地区等筛选不适用。")
 
 st.subheader("红黄牌", anchor="cards")

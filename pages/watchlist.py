@@ -39,6 +39,7 @@ counts = watchlist.count_watchlist(people)
 for column, level in zip(st.columns(3, gap="small"), watchlist.WATCH_LEVELS, strict=True):
     with column, st.container(border=True):
         st.metric(f"{watchlist.WATCH_LABELS[level]}预警人员", f"{format_count(counts[level])} 人")
+st.caption(watchlist.describe_workload(people))
 
 chosen_levels = level_col.multiselect(
     "显示等级",
@@ -67,9 +68,16 @@ picked = st.selectbox(
 person = rows[picked or 0]
 cases = risk_data.load_person_cases(version, person["complainant_key"], used)
 first, _last = rules.window(used)
-st.caption(f"{person['watch_label']}预警 · 列入原因：{person['reasons']}")
+st.caption(f"{person['watch_label']}预警 · 列入原因：{person['reasons']} · 最近联系：{watchlist.describe_contact(person)}")
 components.render_chart_with_table(
     build_timeline_figure(cases, used, first, f"{person['name_masked'] or '客户'}（{person['short_id']}）的案件"),
     watchlist.format_person_cases(cases),
     key="watch-timeline",
 )
+components.render_case_opener(cases.sort("received_date", descending=True)["case_id"].to_list(), key="watch-case")
+st.markdown("**联系记录（一人一档）**")
+contacts = risk_data.load_person_contacts(version, person["complainant_key"], used)
+if contacts.is_empty():
+    st.caption("尚无联系记录：可按“联系记录”（--kind contacts）导入来电、上门、约谈、书面记录。")
+else:
+    st.dataframe(watchlist.format_contacts(contacts), hide_index=True, key="watch-contacts")

@@ -129,10 +129,27 @@ def build_events(n_cases: int = 15) -> pl.DataFrame:
     )
 
 
+def build_contacts(n: int = 12) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "source_row": list(range(1, n + 1)),
+            "source_system": ["default"] * n,
+            "complainant_key": [sha(f"person{i % 5}") for i in range(n)],
+            "contacted_at": [NOW - timedelta(days=60 - i) for i in range(n)],
+            "method": [("来电", "上门", "约谈", "书面")[i % 4] for i in range(n)],
+            "staff": ["李经理"] * n,
+            "outcome": ["已解释"] * n,
+            "row_hash": [sha(f"ct{i}") for i in range(n)],
+        },
+        schema_overrides={"source_row": pl.Int64, "contacted_at": pl.Datetime("us")},
+    )
+
+
 BUILDERS: dict[str, Callable[[], pl.DataFrame]] = {
     "cases": build_cases,
     "customers": build_customers,
     "events": build_events,
+    "contacts": build_contacts,
 }
 
 
@@ -231,6 +248,16 @@ BREAKERS: dict[str, Breaker] = {
         1,
     ),
     "events.stage_once_per_file": ("events", lambda f: set_value(f, "stage", 1, f["stage"][0]), 1),
+    # contacts
+    "contacts.columns_present": ("contacts", lambda f: f.drop("method"), None),
+    "contacts.source_row_unique": ("contacts", lambda f: set_value(f, "source_row", 2, 2), 1),
+    "contacts.source_row_positive": ("contacts", lambda f: set_value(f, "source_row", 0, 0), None),
+    **{
+        f"contacts.{c}_not_null": _null("contacts", c)
+        for c in ("source_row", "source_system", "complainant_key", "contacted_at", "method", "row_hash")
+    },
+    "contacts.contacted_at_not_future": ("contacts", lambda f: set_value(f, "contacted_at", 4, FUTURE), 4),
+    "contacts.contacted_at_not_too_early": ("contacts", lambda f: set_value(f, "contacted_at", 5, TOO_EARLY), 5),
 }
 ALL_BATCH_CHECKS = {check.id: check for checks in BATCH_CHECKS.values() for check in checks}
 

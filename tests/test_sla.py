@@ -5,7 +5,7 @@ events built and those clocks.
 - 甲部: two late 受理 in 2024Q1 (second = red), two more in 2024Q2 (red) -> grey list.
 - 乙部: late, on time at exactly the SLA (resets the run), late -> no red card.
 - 丙部: red in 2024Q1 and 2024Q3 (not consecutive) -> not on the grey list.
-- 丁部: 反馈 is due 24h after 决策 finished: exactly then is on time; one minute later is yellow
+- 丁部 (复杂 cases: the 5-day 决策 clock): 反馈 is due 24h after 决策 finished: exactly then is on time; one minute later is yellow
   although the 反馈 stage itself took only a few hours.
 - 戊部: a 受理 still running past its SLA at the as-of moment (yellow, open) and one not yet due.
 """
@@ -66,7 +66,7 @@ def build_sla_rows() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     for case_id, feedback_done in (("D1", DECIDED + FEEDBACK), ("D2", DECIDED + FEEDBACK + timedelta(minutes=1))):
         received = DECIDED - timedelta(days=2)
         cases.append({"case_id": case_id, "received_at": received, "closed_at": feedback_done + timedelta(hours=1),
-                      "status": "已办结", "department": "丁部", "channel": "电话"})
+                      "status": "已办结", "department": "丁部", "channel": "电话", "case_type": "复杂"})
         events.append({"case_id": case_id, "stage": "决策", "started_at": received, "finished_at": DECIDED})
         # 反馈 starts late but takes only three hours: its clock runs from 决策's finish.
         events.append({"case_id": case_id, "stage": "反馈", "started_at": feedback_done - timedelta(hours=3),
@@ -167,6 +167,7 @@ def test_four_yellows_in_a_row_make_two_reds_and_reset() -> None:
             "started_at": [start + timedelta(hours=i) for i in range(5)],
             "finished_at": [start + timedelta(hours=i) + LATE for i in range(5)],
             "department": ["庚部"] * 5,
+            "case_type": ["简单"] * 5,
         },
         schema=sla.STAGE_SCHEMA,
     )

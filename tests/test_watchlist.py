@@ -53,7 +53,10 @@ PEOPLE: dict[str, list[tuple[int, dict[str, Any]]]] = {
     # RED_MIN cases; the oldest on the last day of the window (day WINDOW counting AS_OF as day 1).
     "red": [(0, {})] + [(30 * k, {"issue": f"问题{k}"}) for k in range(1, RED_MIN - 1)] + [(WINDOW - 1, {})],
     "two": [(5, {}), (50, {"issue": "服务态度"})],
-    "referred": [(20, {"regulator_referred": True})],
+    "referred": [(20, {"regulator_referred": True})],  # one referred case alone: not listed
+    "two_referred": [(8, {}), (25, {"regulator_referred": True, "issue": "服务态度"})],  # 2, one referred: red
+    "two_media": [(9, {}), (26, {"media_exposure": True, "issue": "销售误导"})],  # 2, one media-exposed: red
+    "two_sued": [(10, {}), (27, {"litigation": True, "issue": "征信异议"})],  # 2, one litigated: red
     "high": [(40, {"litigation": True, "media_exposure": True})],  # 2 + 3 points: 高, not referred
     "medium": [(60, {"media_exposure": True})],  # 中: not listed
     "old": [(WINDOW, {}), (WINDOW + 10, {}), (WINDOW + 20, {})],  # all outside the window
@@ -106,10 +109,12 @@ def levels_by_person(db: Path, as_of: date, filters: Filters | None = None) -> d
 def test_each_person_gets_the_level_of_the_rules(watch_db: Path) -> None:
     assert levels_by_person(watch_db, AS_OF) == {
         "red": "red",
+        "two_referred": "red",
+        "two_media": "red",
+        "two_sued": "red",
         "two": "orange",
-        "referred": "orange",
         "high": "yellow",
-        "moved": "orange",  # one case, handled by two departments
+        # "referred" (one regulator-referred case) and "moved" (one case, two departments) are not listed
     }
 
 
@@ -154,9 +159,9 @@ def test_the_timeline_lists_every_case_and_marks_the_window(watch_db: Path) -> N
 
 
 def test_filters_choose_whom_to_show_not_how_they_are_classified(watch_db: Path) -> None:
-    # Only "two" has a 服务态度 case; its other case still counts towards its level.
+    # Only "two" and "two_referred" have a 服务态度 case; their other case still counts towards the level.
     shown = levels_by_person(watch_db, AS_OF, Filters(issues=("服务态度",)))
-    assert shown == {"two": "orange"}
+    assert shown == {"two": "orange", "two_referred": "red"}
 
 
 def run_cli(*args: str) -> dict[str, Any]:
@@ -173,8 +178,8 @@ def test_cli_counts_equal_the_list(watch_db: Path) -> None:
     payload = run_cli("--db", str(watch_db), "--as-of", AS_OF.isoformat())
     with store.open_reader(watch_db) as con:
         counts = count_watchlist(list_watchlist(con, AS_OF))
-    assert payload["counts"] == counts == {"red": 1, "orange": 3, "yellow": 1}
+    assert payload["counts"] == counts == {"red": 4, "orange": 1, "yellow": 1}
     assert len(payload["people"]) == sum(counts.values())
     assert "complainant_key" not in payload["people"][0]
     red_only = run_cli("--db", str(watch_db), "--as-of", AS_OF.isoformat(), "--level", "red")
-    assert [p["watch_level"] for p in red_only["people"]] == ["red"]
+    assert [p["watch_level"] for p in red_only["people"]] == ["red"] * 4

@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from dashboard.backlog import compute_backlog
 from dashboard.commands import open_warehouse
 from dashboard.filters import DIMENSION_FIELDS, Filters
 from dashboard.formatting import MISSING, format_change, format_points, format_value
@@ -97,16 +98,20 @@ def run(args: argparse.Namespace) -> int:
         report = compute_kpis(source, period)
         breakdown = compute_breakdown(source, period, args.by) if args.by else None
         mixes = compute_mix(source, period)
+        backlog = compute_backlog(con, filters, period)
     except ValueError as error:
         print(f"错误：{error}", file=sys.stderr)
         return 2
     finally:
         con.close()
     payload = build_kpis_json(report, args.by, breakdown, mixes)
+    payload["backlog"] = backlog.to_json()
     if args.json:
         print(json.dumps(payload, ensure_ascii=False, default=str))
     else:
         print(render_text(report, payload, filters))
+        buckets = "，".join(f"{name} {n} 件" for name, n in backlog.buckets.items())
+        print(f"\n积案（截至 {backlog.as_of} 日终未办结且已超期）：{backlog.total} 件（{buckets}）")
     return 0
 
 

@@ -19,7 +19,9 @@ from dashboard.watchlist import (
     WATCH_LABELS,
     WATCH_LEVELS,
     WatchRules,
+    attach_contacts,
     count_watchlist,
+    describe_contact,
     describe_rules,
     find_latest_date,
     keep_levels,
@@ -33,13 +35,17 @@ JSON_COLUMNS = [
     "watch_level",
     "cases",
     "referred_cases",
-    "multi_department_cases",
+    "flagged_cases",
     "high_risk_cases",
     "max_risk_score",
     "open_cases",
     "first_received",
     "last_received",
     "reasons",
+    "contacts",
+    "last_contact",
+    "days_since_contact",
+    "needs_contact",
 ]
 
 
@@ -76,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         if as_of is None:
             print("错误：数据仓库中还没有案件。", file=sys.stderr)
             return 2
-        people = list_watchlist(con, as_of, filters)
+        people = attach_contacts(con, list_watchlist(con, as_of, filters), as_of)
     finally:
         con.close()
     counts = count_watchlist(people)
@@ -84,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         people = keep_levels(people, args.level)
     if args.json:
         rows = people.select(JSON_COLUMNS).with_columns(
-            people["first_received"].cast(str), people["last_received"].cast(str)
+            people["first_received"].cast(str), people["last_received"].cast(str), people["last_contact"].cast(str)
         )
         print(json.dumps({"as_of": as_of.isoformat(), "counts": counts, "people": rows.to_dicts()}, ensure_ascii=False))
         return 0
@@ -93,6 +99,6 @@ def run(args: argparse.Namespace) -> int:
     for row in people.iter_rows(named=True):
         print(
             f"{row['watch_label']}\t{row['short_id']}\t{row['name_masked'] or '—'}\t{row['phone_masked'] or '—'}"
-            f"\t{row['cases']}件\t{row['reasons']}"
+            f"\t{row['cases']}件\t{row['reasons']}\t最近联系 {describe_contact(row)}"
         )
     return 0

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from warehouse.demo.generate import DemoData, generate_demo
+from warehouse.importer.contract import KIND_ZH
 
 Progress = Callable[[float, str], None]
 GENERATE_SHARE = 0.1  # of the progress bar; loading takes the rest, in proportion to rows
-LOAD_ORDER = ("cases", "customers", "events")  # cases first: events refer to them
+LOAD_ORDER = ("cases", "customers", "events", "contacts")  # cases first: events and contacts refer to them
 # One load (one batch, one published version) per kind up to this many rows. Larger frames go in slices:
 # the pipeline holds several working copies of what it loads, and ten million cases at once would not fit.
 LOAD_CHUNK_ROWS = 1_000_000
-KIND_ZH = {"cases": "投诉案件", "customers": "客户基数", "events": "办理环节"}
 
 
 def _scaled(progress: Progress | None, start: float, width: float, prefix: str = "") -> Progress:

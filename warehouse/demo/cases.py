@@ -19,7 +19,14 @@ from warehouse.demo import catalog
 from warehouse.demo.draws import choose, choose_by_group, choose_in_blocks
 from warehouse.demo.network import Network
 from warehouse.demo.people import People, customer_ids, draw_people, names, phones
-from warehouse.demo.process import Timeline, build_events, draw_timeline, stop_at_decision, to_whole_seconds
+from warehouse.demo.process import (
+    Timeline,
+    build_events,
+    decision_minutes,
+    draw_timeline,
+    stop_at_decision,
+    to_whole_seconds,
+)
 from warehouse.demo.seasons import DemoPeriod, daily_weights
 
 SECONDS_PER_DAY = 86_400
@@ -28,6 +35,7 @@ CHAIN_SHARE = 0.2  # follow-ups that answer an earlier follow-up rather than a f
 SWITCH_SHARE = 0.15  # follow-ups about another product or issue (not repeats by the definition)
 FOLLOW_UP_GAP_MEAN_DAYS = 60.0
 COMPLEX_SHARE = 0.04  # complaints extended to 30 days (办法 art. 18 allows it for complex cases)
+COMPLEX_TYPE_SHARE = 0.12  # further cases typed 复杂 (a plan within 5 days) that keep the default deadline
 EXPLICIT_DEADLINE_SHARE = 0.03  # exports that write the default deadline out
 LATE_BASE = 0.035  # before the department's delay risk: on-time rate lands around 95%
 STUCK_SHARE = 0.002  # old cases still open long past their deadline
@@ -220,6 +228,7 @@ class CaseCodes:
     mediation: np.ndarray  # index into MEDIATION_LABELS; -1: not stated (and every open case)
     compensation: np.ndarray  # yuan; NaN: not stated
     advance: np.ndarray  # 1 / 0; -1: not stated
+    case_type: np.ndarray  # index into catalog.CASE_TYPES
     media: np.ndarray
     phrase: np.ndarray
     demand: np.ndarray
@@ -276,12 +285,21 @@ def draw_case_codes(rng: np.random.Generator, count: int, period: DemoPeriod, ne
     deadline = np.where(complex_case, 2 * complaint_days, default_days)
     explicit = complex_case | (u > 1 - EXPLICIT_DEADLINE_SHARE)
 
+    litigation_share = np.array([p.litigation for p in products])[product] * np.where(amount >= 50_000, 3.0, 1.0)
+    litigation = rng.random(count) < litigation_share
+    # 案件类型: 诉讼 when litigated; 复杂 for the extended ones and some more; else 简单 (it chooses the 决策 clock).
+    complex_type = complex_case | (rng.random(count) < COMPLEX_TYPE_SHARE)
+    case_type = np.where(litigation, 2, np.where(complex_type, 1, 0))
+    decision_clock = np.array([decision_minutes(t) for t in catalog.CASE_TYPES])[case_type]
+
     risk = np.array([catalog.DEPARTMENT_DELAY_RISK[d] for d in catalog.DEPARTMENTS])[department]
+    breach = np.array([catalog.DEPARTMENT_SLA_BREACH[d] for d in catalog.DEPARTMENTS])[department]
     late = rng.random(count) < LATE_BASE * risk * np.where(follow, 1.3, 1.0)
-    timeline = draw_timeline(rng, deadline, late, risk)
+    timeline = draw_timeline(rng, deadline, late, breach, decision_clock)
     cutoff = period.days * SECONDS_PER_DAY
     overdue_by_far = seconds + (deadline + 30) * SECONDS_PER_DAY < cutoff
-    stop_at_decision(timeline, (rng.random(count) < STUCK_SHARE) & overdue_by_far)
+    # Cases stuck in 决策 (open long past due) come from the departments that breach their clocks.
+    stop_at_decision(timeline, (rng.random(count) < STUCK_SHARE * breach / breach.max()) & overdue_by_far)
 
     start_us = _epoch_us(period.start)
     received_us = start_us + seconds * 1_000_000
@@ -302,8 +320,6 @@ def draw_case_codes(rng: np.random.Generator, count: int, period: DemoPeriod, ne
         (late & (rng.random(count) < REVIEW_SHARE_LATE)) | (unhappy_case & (rng.random(count) < REVIEW_SHARE_UNHAPPY))
     )
 
-    litigation_share = np.array([p.litigation for p in products])[product] * np.where(amount >= 50_000, 3.0, 1.0)
-    litigation = rng.random(count) < litigation_share
     media = rng.random(count) < np.where(channel == channels.index("媒体"), MEDIA_CHANNEL_EXPOSURE, MEDIA_BACKGROUND)
     phrase = issue * 3 + rng.integers(0, 3, count)
     demand = rng.integers(0, len(catalog.DEMANDS), count)
@@ -319,7 +335,7 @@ def draw_case_codes(rng: np.random.Generator, count: int, period: DemoPeriod, ne
         product=product.astype(np.int8), issue=issue.astype(np.int8), department=department.astype(np.int8),
         vulnerable=vulnerable.astype(np.int8), deadline=np.where(explicit, deadline, -1).astype(np.int16),
         first_time=first_time, satisfaction=satisfaction.astype(np.int8), amount=amount, litigation=litigation,
-        mediation=mediation, compensation=compensation, advance=advance,
+        mediation=mediation, compensation=compensation, advance=advance, case_type=case_type.astype(np.int8),
         media=media, phrase=phrase.astype(np.int16), demand=demand.astype(np.int8), person_key=root,
         person=person.astype(np.int64), people=people, tracked=tracked, timeline=timeline.take(tracked),
         visited=(surveyed & ~is_open)[tracked], review=review[tracked],
@@ -416,6 +432,7 @@ def case_frame(codes: CaseCodes, rows: slice) -> pl.DataFrame:
         pl.Series("amount_disputed", amount, pl.Float64, nan_to_null=True).cast(pl.Decimal(18, 2)),
         pl.Series("litigation", codes.litigation[rows]),
         pl.Series("media_exposure", codes.media[rows]),
+        _labels(catalog.CASE_TYPES, codes.case_type[rows], "case_type"),
         pl.concat_str(pl.lit("客户反映"), _labels(product_names, product, "p"),
                       _labels(phrases, codes.phrase[rows], "x"), pl.lit("，"),
                       _labels(catalog.DEMANDS, codes.demand[rows], "d"), pl.lit("。")).alias("summary"),

@@ -104,6 +104,19 @@ DEPARTMENT_DELAY_RISK: dict[str, float] = {
     "财富管理部": 0.7, "私人银行部": 0.6, "个人金融部": 0.6, "网络金融部": 0.7, "信息科技部": 0.9,
 }
 
+# SLA breaches (a stage finished after its clock) concentrate even more: the share of a department's stages
+# that overrun. A red card is a department's second yellow in a row (ordered by due time), so with thousands
+# of stages a quarter a department earns red cards once its overruns reach a few in a thousand: most
+# departments stay green, a few get yellow cards, one or two red ones, and grey listing stays rare.
+DEPARTMENT_SLA_BREACH: dict[str, float] = {
+    "风险管理部": 0.05, "信用卡中心": 0.004, "运营管理部": 0.0012, "零售信贷部": 0.0004, "网络金融部": 0.0,
+    "普惠金融部": 0.0, "财富管理部": 0.0, "私人银行部": 0.0, "个人金融部": 0.0, "信息科技部": 0.0,
+}
+
+# 案件类型 (DATA_CONTRACT.md), in the order of the demo's codes.
+CASE_TYPES: tuple[str, ...] = ("简单", "复杂", "诉讼")
+
+
 # Channel shares for a first complaint and for a follow-up (repeat complainants escalate to the regulator).
 CHANNEL_WEIGHTS: dict[str, tuple[float, float]] = {
     "电话": (38, 30), "网络": (26, 20), "来访": (13, 13), "来信": (3, 5), "监管转办": (5, 12),

@@ -3,7 +3,8 @@
 A case runs 受理 → 分派 → 沟通 (first contact) while 调查 goes on → 决策 → 反馈 (the case
 closes when the customer hears the decision) → 回访 → rarely 复盘. Stage clocks come
 from settings.toml [sla]; most stages finish inside them, a few departments breach
-them more often, and late cases (past 办理时限天数) breach 决策 by construction.
+them (catalog.DEPARTMENT_SLA_BREACH), and the 决策 clock is the case's (by 案件类型). A late case (past
+办理时限天数) spent the extra time in 调查, which has no clock: it breaches 决策 only as its department does.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from dashboard.config import setting
 
 DAY = 1440.0  # minutes
 NEVER = 1e9  # minutes (~1,900 years): stands in for "never reached" when converting to timestamps
-STAGE_BREACH = {"受理": 0.02, "分派": 0.03, "沟通": 0.04, "决策": 0.04, "反馈": 0.03, "回访": 0.04}
 HANDLING_MEDIAN_DAYS, HANDLING_SIGMA = 3.0, 0.7  # cases closed on time
 LATE_EXTRA_DAYS = (1.0, 20.0)  # how far past the deadline a late case closes
 
@@ -45,7 +45,13 @@ def stage_sla_minutes() -> dict[str, float]:
     return {stage: float(rule[0]) for stage, rule in setting("sla", default={}).items()}
 
 
-def _stage_minutes(rng: np.random.Generator, sla: float, breach_prob: np.ndarray) -> np.ndarray:
+def decision_minutes(case_type: str) -> float:
+    """The 决策 clock of a case type (settings [sla_clock.decision_by_case_type], else [sla] 决策)."""
+    by_type = setting("sla_clock", "decision_by_case_type", default={}) or {}
+    return float(by_type.get(case_type, stage_sla_minutes().get("决策", 5 * DAY)))
+
+
+def _stage_minutes(rng: np.random.Generator, sla: float | np.ndarray, breach_prob: np.ndarray) -> np.ndarray:
     count = len(breach_prob)
     within = sla * rng.uniform(0.08, 0.95, count)
     breached = sla * rng.uniform(1.05, 4.0, count)
@@ -53,19 +59,23 @@ def _stage_minutes(rng: np.random.Generator, sla: float, breach_prob: np.ndarray
 
 
 def draw_timeline(rng: np.random.Generator, deadline_days: np.ndarray, late: np.ndarray,
-                  delay_risk: np.ndarray) -> Timeline:
-    """Stage timings consistent with each case's deadline: on-time cases close by the day before it is due."""
+                  breach: np.ndarray, decision_minutes: np.ndarray) -> Timeline:
+    """Stage timings consistent with each case's deadline: on-time cases close by the day before it is due.
+
+    `breach`: each case's department's share of stages that overrun; `decision_minutes`: each case's 决策 clock.
+    """
     sla = stage_sla_minutes()
     count = len(late)
 
-    def stage(name: str) -> np.ndarray:
-        return _stage_minutes(rng, sla.get(name, DAY), np.minimum(STAGE_BREACH[name] * delay_risk, 0.9))
+    def stage(name: str, clock: float | np.ndarray | None = None) -> np.ndarray:
+        minutes = np.broadcast_to(sla.get(name, DAY) if clock is None else clock, (count,))
+        return _stage_minutes(rng, minutes, np.minimum(breach, 0.9))
 
     accept = stage("受理")
-    assign = accept + rng.uniform(0, 3, count) + stage("分派")
+    assign = accept + stage("分派")  # 分派 starts when 受理 ends (build_events): no gap, or it eats the clock
     contact_start = assign + rng.uniform(0, 10, count)
     contact = contact_start + stage("沟通")
-    decision = stage("决策")
+    decision = stage("决策", decision_minutes)
     feedback = stage("反馈")
     fixed = contact + decision + feedback
 
@@ -78,12 +88,9 @@ def draw_timeline(rng: np.random.Generator, deadline_days: np.ndarray, late: np.
     decision = np.where(fixed + investigate > budget, np.maximum(budget - contact - feedback - investigate, 60.0),
                         decision)
 
-    # Late: closes 1-20 days after the due date; the decision stage took the time.
+    # Late: closes 1-20 days after the due date; the investigation took the time.
     overrun = (deadline_days + rng.uniform(*LATE_EXTRA_DAYS, count)) * DAY
-    late_decision = np.maximum(decision, overrun * rng.uniform(0.3, 0.6, count))
-    late_investigate = np.maximum(overrun - contact - late_decision - feedback, 30.0)
-    decision = np.where(late, late_decision, decision)
-    investigate = np.where(late, late_investigate, investigate)
+    investigate = np.where(late, np.maximum(overrun - contact - decision - feedback, 30.0), investigate)
 
     decision_start = contact + investigate
     decision_end = decision_start + decision

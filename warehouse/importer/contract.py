@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-KINDS = ("cases", "customers", "events")
+KINDS = ("cases", "customers", "events", "contacts")
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,8 @@ CASE_FIELDS: tuple[Field, ...] = (
     Field("litigation", "是否诉讼", "bool", False, ("诉讼",)),
     Field("media_exposure", "媒体曝光", "bool", False, ("是否媒体曝光",)),
     Field("summary", "诉求摘要", "text", False, ("诉求内容", "投诉内容", "摘要")),
+    # 简单 / 复杂 / 诉讼: chooses the 决策 clock (METRICS.md, SLA cards); blank -> 简单, or 诉讼 when litigated.
+    Field("case_type", "案件类型", "text", False, ("案件分类", "案件复杂程度")),
     # Outcomes (METRICS.md: mediation_success_rate, litigation_rate, compensation_yuan, payout_ratio).
     Field("mediation", "调解结果", "text", False, ("调解情况", "调解状态")),
     Field("compensation", "赔付金额", "decimal", False, ("赔偿金额", "补偿金额")),
@@ -65,16 +67,33 @@ EVENT_FIELDS: tuple[Field, ...] = (
     Field("finished_at", "完成时间", "datetime", False, ("完成日期", "结束时间")),
 )
 
-FIELDS: dict[str, tuple[Field, ...]] = {"cases": CASE_FIELDS, "customers": CUSTOMER_FIELDS, "events": EVENT_FIELDS}
+# Contact log of the 一人一档 (seed 003): what the center did for a person. 客户标识 is hashed like the cases'
+# (same salt), so a contact joins the person's cases without any clear identifier in the warehouse.
+CONTACT_FIELDS: tuple[Field, ...] = (
+    Field("complainant_id", "客户标识", "id", True, ("客户号", "客户编号", "证件号码", "身份证号", "customer_id")),
+    Field("contacted_at", "时间", "datetime", True, ("联系时间", "接触时间", "走访时间", "contacted_at")),
+    Field("method", "方式", "text", True, ("联系方式", "接触方式", "method")),  # 来电 / 上门 / 约谈 / 书面
+    Field("staff", "经办人", "text", False, ("处理人", "承办人", "staff")),
+    Field("outcome", "结果", "text", False, ("处理结果", "联系结果", "outcome")),
+)
+
+FIELDS: dict[str, tuple[Field, ...]] = {
+    "cases": CASE_FIELDS,
+    "customers": CUSTOMER_FIELDS,
+    "events": EVENT_FIELDS,
+    "contacts": CONTACT_FIELDS,
+}
 
 # Natural key of each kind (source_system is always part of it).
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "cases": ("source_system", "case_id"),
     "customers": ("source_system", "province", "city", "month"),
     "events": ("source_system", "case_id", "stage"),
+    "contacts": ("source_system", "complainant_key", "contacted_at", "method"),
 }
 
-KIND_ZH = {"cases": "投诉案件", "customers": "客户基数", "events": "办理环节"}
+KIND_ZH = {"cases": "投诉案件", "customers": "客户基数", "events": "办理环节", "contacts": "联系记录"}
+CONTACT_METHODS = ("来电", "上门", "约谈", "书面")
 
 # A case with a blank descriptive cell is still a case (DATA_CONTRACT.md): it loads as this member of
 # the dimension and is reported as a warning with the rule id beside it; it is never quarantined.

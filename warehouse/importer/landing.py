@@ -18,12 +18,12 @@ import polars as pl
 from warehouse.importer.contract import NATURAL_KEYS
 from warehouse.importer.readers import SOURCE_ROW
 
-RAW_TABLES = {"cases": "raw_cases", "customers": "raw_customers", "events": "raw_events"}
+RAW_TABLES = {"cases": "raw_cases", "customers": "raw_customers", "events": "raw_events", "contacts": "raw_contacts"}
 _NOT_HASHED = {"batch_id", "source_row", "row_hash"}
-# Columns added to the contract later: hashed only when filled (concat_ws skips NULL), so a row landed before
-# they existed keeps its hash and re-importing the same file still reads as duplicates. The name prefix keeps
-# two different columns' values from colliding.
-_ADDED_LATER = {"mediation", "compensation_yuan", "advance_payment", "defect_ids"}
+# Columns added to the contract after rows were landed: hashed only when filled (concat_ws skips NULL), so a
+# row landed before they existed keeps its hash and re-sending its file is still recognised as a duplicate.
+# The name prefix keeps two different columns' values from colliding.
+_ADDED_LATER = {"case_type", "mediation", "compensation_yuan", "advance_payment", "defect_ids"}
 # Contract names that the landing tables spell with their unit.
 _RENAMES = {"amount_disputed": "amount_disputed_yuan", "compensation": "compensation_yuan"}
 

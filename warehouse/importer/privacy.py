@@ -76,11 +76,11 @@ def mask_phones(phones: pl.Series) -> pl.Series:
 
 
 def protect_identities(frame: pl.DataFrame, salt: str) -> pl.DataFrame:
-    """Replace complainant_id, complainant_name and phone by their hash and masks (cases only)."""
+    """Replace complainant_id, complainant_name and phone by their hash and masks (cases; contacts: the id)."""
     if "complainant_id" not in frame.columns:
         return frame
+    masks = {"complainant_name": mask_names, "phone": mask_phones}
+    present = [name for name in masks if name in frame.columns]
     return frame.with_columns(
-        hash_identifiers(frame["complainant_id"], salt),
-        mask_names(frame["complainant_name"]),
-        mask_phones(frame["phone"]),
-    ).drop("complainant_id", "complainant_name", "phone")
+        hash_identifiers(frame["complainant_id"], salt), *(masks[name](frame[name]) for name in present)
+    ).drop("complainant_id", *present)

@@ -55,13 +55,15 @@ CREATE TABLE IF NOT EXISTS raw_cases (
     media_exposure           BOOLEAN,
     summary                  VARCHAR,
     row_hash                 VARCHAR NOT NULL, -- content hash: same hash = recognised duplicate
+    case_type                VARCHAR,          -- 简单 / 复杂 / 诉讼 as the source wrote it (NULL: not given)
     mediation                VARCHAR,          -- 未调解 / 调解成功 / 调解失败
     compensation_yuan        DECIMAL(18, 2),   -- 赔付金额
     advance_payment          BOOLEAN,          -- 是否先行赔付
     defect_ids               VARCHAR           -- 缺陷编号 list, as written
 );
--- Warehouses created before the outcome columns: add them. Their content hash skips them while NULL
--- (warehouse/importer/landing.py), so older rows keep theirs.
+-- Warehouses created before these columns were in the contract get them (NULL on their rows). Their
+-- content hash skips them while NULL (warehouse/importer/landing.py), so older rows keep theirs.
+ALTER TABLE raw_cases ADD COLUMN IF NOT EXISTS case_type VARCHAR;
 ALTER TABLE raw_cases ADD COLUMN IF NOT EXISTS mediation VARCHAR;
 ALTER TABLE raw_cases ADD COLUMN IF NOT EXISTS compensation_yuan DECIMAL(18, 2);
 ALTER TABLE raw_cases ADD COLUMN IF NOT EXISTS advance_payment BOOLEAN;
@@ -88,6 +90,20 @@ CREATE TABLE IF NOT EXISTS raw_events (
     started_at     TIMESTAMP NOT NULL,
     finished_at    TIMESTAMP,
     row_hash       VARCHAR NOT NULL
+);
+
+-- raw_contacts: one accepted contact-log row (一人一档: 来电 / 上门 / 约谈 / 书面) per batch; the person only as
+-- the salted hash of 客户标识, the same key as raw_cases.complainant_key.
+CREATE TABLE IF NOT EXISTS raw_contacts (
+    batch_id         BIGINT NOT NULL,
+    source_row       BIGINT NOT NULL,
+    source_system    VARCHAR NOT NULL,
+    complainant_key  VARCHAR NOT NULL,
+    contacted_at     TIMESTAMP NOT NULL,
+    method           VARCHAR NOT NULL,
+    staff            VARCHAR,          -- the bank's own staff member (not a customer identifier)
+    outcome          VARCHAR,
+    row_hash         VARCHAR NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS quarantine (

@@ -142,6 +142,8 @@ SELECT
     k.advance_payment AS is_advance_payment,
     nullif(trim(k.defect_ids), '') AS defect_ids,
     k.summary,
+    -- 案件类型 chooses the 决策 clock (METRICS.md): the source's, else 诉讼 when litigated, else 简单.
+    coalesce(k.case_type, CASE WHEN k.litigation THEN '诉讼' ELSE '简单' END) AS case_type,
     k.batch_id
 FROM keyed AS k
 LEFT JOIN dim_channel AS ch ON ch.channel = k.channel

@@ -17,6 +17,7 @@ SELECT
     e.finished_at IS NOT NULL AS is_finished,
     (epoch(e.finished_at) - epoch(e.started_at)) / 60.0 AS duration_minutes,  -- NULL while unfinished
     f.department_key,
+    f.case_type,                     -- chooses the 决策 clock; NULL when the case was never loaded
     e.batch_id
 FROM stg_case_event AS e
 LEFT JOIN fct_complaint AS f ON f.source_system = e.source_system AND f.case_id = e.case_id

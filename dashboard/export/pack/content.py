@@ -12,6 +12,7 @@ import polars as pl
 
 from dashboard import products_view, regions_view, risk_view, sla, watchlist
 from dashboard.alerts import build_alerts_json, compute_alerts
+from dashboard.backlog import BacklogReport, compute_backlog
 from dashboard.config import setting
 from dashboard.filters import Filters
 from dashboard.kpi_source import DuckDBSource
@@ -41,6 +42,7 @@ class PackContent:
     # (sla.summarise_cards rows of the quarters P touches, judged at the end of P)
     watch_counts: dict[str, int]  # people per level (masked: counts only)
     definitions: list[Metric]
+    backlog: BacklogReport  # 积案 at the end of P and its month-end trend (also kpis["backlog"])
 
     def figure(self, metric_id: str, field: str = "value") -> Any:
         return self.kpis["kpis"][metric_id][field]
@@ -63,6 +65,8 @@ def build_pack_content(con: duckdb.DuckDBPyConnection, period: Period, filters: 
     source = DuckDBSource(con, filters)
     report = compute_kpis(source, period)
     kpis = build_kpis_json(report, None, None, compute_mix(source, period))
+    backlog = compute_backlog(con, filters, period)
+    kpis["backlog"] = backlog.to_json()
     return PackContent(
         bank_name=str(setting("bank", "name", default="")),
         period=period,
@@ -77,6 +81,7 @@ def build_pack_content(con: duckdb.DuckDBPyConnection, period: Period, filters: 
         sla_cards=_sla_cards(con, period),
         watch_counts=watchlist.count_watchlist(watchlist.list_watchlist(con, period.last_day, filters)),
         definitions=[m for m in CATALOG if m.id in KPI_IDS],
+        backlog=backlog,
     )
 
 

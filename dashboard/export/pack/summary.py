@@ -131,9 +131,26 @@ def build_summary(content: PackContent) -> list[str]:
             sentence += f"，{worst['department']}最多（黄牌{format_count(worst['yellow'])}张、红牌{format_count(worst['red'])}张）"
         paragraphs.append(sentence + "。")
 
+    paragraphs.append(_backlog_sentence(content))
     people = "、".join(f"{WATCH_LABELS[level]}{format_count(n)}人" for level, n in content.watch_counts.items())
     paragraphs.append(f"截至期末，重点关注投诉人{people}（仅统计人数，名单另行管理）。")
     return paragraphs
+
+
+def _backlog_sentence(content: PackContent) -> str:
+    """积案 at the end of P, the oldest bucket, and the move since the previous month end."""
+    backlog = content.backlog
+    sentence = f"积案方面，截至期末未办结且已超期的案件{format_count(backlog.total)}件"
+    oldest = list(backlog.buckets)[-1]
+    if backlog.total:
+        sentence += f"，其中受理超过{oldest.lstrip('>')}的{format_count(backlog.buckets[oldest])}件"
+    totals = backlog.trend["total"].to_list()
+    if len(totals) >= 2:
+        change = totals[-1] - totals[-2]
+        sentence += (
+            f"；较上月末{'增加' if change > 0 else '减少'}{format_count(abs(change))}件" if change else "；与上月末持平"
+        )
+    return sentence + "。"
 
 
 def _alerts_sentence(alerts: dict[str, Any]) -> str:
