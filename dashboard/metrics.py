@@ -34,7 +34,7 @@ class Metric:
     unit: str  # count | rate | per_million | per_10m | per_1000_branches | days
     lower_is_better: bool | None  # None: neutral (a structure, not a performance)
     definition: str  # Chinese, quoting METRICS.md
-    kind: str = "kpi"  # kpi (a headline card) | comparison | mix
+    kind: str = "kpi"  # kpi (a headline card) | comparison | mix | snapshot (at the end of P)
     no_regulatory_formula: bool = False
     dimension: str | None = None  # the dimension of a mix
 
@@ -211,6 +211,17 @@ CATALOG: tuple[Metric, ...] = (
         "count",
         None,
         "P内办结且“是否先行赔付”为是的案件数。",
+    ),
+    # A snapshot at the end of P, not a tally over P: computed by dashboard/backlog.py, shown on the SLA page,
+    # in `kpis --json` ("backlog") and the pack; listed here so its definition is stated once like the others.
+    Metric(
+        "backlog",
+        "积案",
+        "Backlog",
+        "count",
+        True,
+        "P末仍未办结且已过办理时限的案件数，按自受理起的天数分为 ≤30、31–60、61–90、>90 天四档。",
+        kind="snapshot",
     ),
     Metric(
         "channel_mix",
