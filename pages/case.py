@@ -49,7 +49,10 @@ st.caption(f"风险因素：{case['risk_reason_text'] or '无'}。数据截至 {
 fields_col, story_col = st.columns([2, 5], gap="medium")
 fields_col.table(case_view.format_case_fields(case), border="horizontal", hide_index=True)
 with story_col:
-    st.plotly_chart(sla_charts.build_case_timeline(timeline, as_of, case_view.STATE_LABELS), key="case-timeline")
+    if detail.stages is None or detail.stages.is_empty():  # no 办理环节 loaded for this case: an empty time axis would say nothing
+        st.info("本案没有办理环节记录（环节数据按“办理环节”导入；未导入的案件只显示法定时限）。", icon=":material/info:")
+    else:
+        st.plotly_chart(sla_charts.build_case_timeline(timeline, as_of, case_view.STATE_LABELS), key="case-timeline")
     st.table(case_view.format_timeline(timeline), border="horizontal", hide_index=True)
     st.caption(case_view.describe_clocks())
 
