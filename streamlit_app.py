@@ -6,18 +6,19 @@ The first page listed is the home page.
 
 from __future__ import annotations
 
-from dashboard.server_runtime import prepare_server
+from dashboard.app.server_runtime import prepare_server
 
 prepare_server()  # first: libraries fully imported before sessions share them; the run watchdog started
 
 import streamlit as st  # noqa: E402
 from streamlit.runtime.scriptrunner import get_script_run_ctx  # noqa: E402
 
-from dashboard import components, data, sidebar  # noqa: E402
-from dashboard.auth import access, gate  # noqa: E402
+from dashboard.app import auth_gate as gate  # noqa: E402
+from dashboard.app import components, data, sidebar  # noqa: E402
+from dashboard.auth import access  # noqa: E402
 from dashboard.auth.users import User  # noqa: E402
-from dashboard.config import setting  # noqa: E402
-from dashboard.i18n import NAV_TITLES_EN, SECTION_TITLES_EN, text  # noqa: E402
+from dashboard.engine.i18n import NAV_TITLES_EN, SECTION_TITLES_EN, text  # noqa: E402
+from warehouse.settings import setting  # noqa: E402
 
 APP_TITLE = "投诉信访治理驾驶舱"
 

@@ -21,10 +21,10 @@ import duckdb
 
 from benchmarks import pandas_reference, sql_reference
 from benchmarks.pages import PAGES, compute_sla_cards
-from dashboard.cockpit_view import build_cockpit_view
-from dashboard.filters import Filters
-from dashboard.kpi_source import DuckDBSource
-from dashboard.kpis import compute_kpis, resolve_period
+from dashboard.engine.filters import Filters
+from dashboard.engine.kpi_source import DuckDBSource
+from dashboard.engine.kpis import compute_kpis, resolve_period
+from dashboard.views.cockpit_view import build_cockpit_view
 from warehouse import store
 
 # Filter changes a user makes in a meeting: one dimension at a time, then two at once (no cube holds

@@ -12,13 +12,14 @@ from datetime import datetime
 
 import duckdb
 
-from dashboard import alerts, products_view, regions_view, risk_view, sla, trends_view, watchlist
-from dashboard.asof import resolve_as_of
-from dashboard.cockpit_view import build_cockpit_view
-from dashboard.filters import Filters
-from dashboard.kpi_source import DuckDBSource
-from dashboard.kpis import resolve_period
-from dashboard.periods import Period
+from dashboard.engine import alerts, sla, watchlist
+from dashboard.engine.asof import resolve_as_of
+from dashboard.engine.filters import Filters
+from dashboard.engine.kpi_source import DuckDBSource
+from dashboard.engine.kpis import resolve_period
+from dashboard.engine.periods import Period
+from dashboard.views import products_view, regions_view, risk_view, trends_view
+from dashboard.views.cockpit_view import build_cockpit_view
 
 PageFunction = Callable[[duckdb.DuckDBPyConnection, Filters], object]
 

@@ -5,7 +5,7 @@ reads the case columns of v_complaint into a DataFrame, applies the filters as b
 masks and computes the 12 headline metrics of ../shared/METRICS.md for P, P one year
 earlier and the period before, using the case flags the marts provide (is_repeat,
 is_resolved_first_time, due_date, is_on_time, handling_days). It is written on its own
-from the definitions, not from dashboard/kpis.py, and tests/test_benchmark_references.py
+from the definitions, not from dashboard/engine/kpis.py, and tests/test_benchmark_references.py
 checks that both give the same figures.
 """
 
@@ -16,8 +16,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from dashboard.filters import LIST_FILTERS, Filters
-from dashboard.periods import Period, previous_period, previous_year
+from dashboard.engine.filters import LIST_FILTERS, Filters
+from dashboard.engine.periods import Period, previous_period, previous_year
 
 Figures = dict[str, dict[str, float | None]]
 

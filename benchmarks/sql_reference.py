@@ -13,8 +13,8 @@ from typing import Any
 
 import duckdb
 
-from dashboard.filters import Filters
-from dashboard.periods import Period, previous_period, previous_year
+from dashboard.engine.filters import Filters
+from dashboard.engine.periods import Period, previous_period, previous_year
 
 Figures = dict[str, dict[str, float | None]]
 

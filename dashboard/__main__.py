@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dashboard.commands import alerts, kpis, pack, serve, sql, watchlist
+from dashboard.app import serve
+from dashboard.commands import alerts, kpis, pack, sql, watchlist
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from dashboard.config import setting
 from warehouse.reference.regions import canonical_province, provinces
+from warehouse.settings import setting
 
 SQL = "sql"
 SUITES = {

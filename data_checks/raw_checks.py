@@ -222,5 +222,8 @@ BATCH_CHECKS: dict[str, list[Check]] = {
     "cases": build_case_checks(),
     "customers": build_customer_checks(),
     "events": build_event_checks(),
-    "contacts": [*build_common_checks("contacts"), *build_time_checks("contacts", "contacted_at", "时间", not_too_early=True)],
+    "contacts": [
+        *build_common_checks("contacts"),
+        *build_time_checks("contacts", "contacted_at", "时间", not_too_early=True),
+    ],
 }

@@ -6,7 +6,9 @@ from datetime import UTC, datetime, time, timedelta
 
 import streamlit as st
 
-from dashboard.auth import admin_view, audit, gate, session
+from dashboard.app import auth_gate as gate
+from dashboard.app import auth_session as session
+from dashboard.auth import admin_view, audit
 
 gate.require_page(__file__)
 st.title("审计日志")

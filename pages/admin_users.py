@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.auth import admin_view, gate, lockout, mode, session
+from dashboard.app import auth_gate as gate
+from dashboard.app import auth_session as session
+from dashboard.auth import admin_view, lockout, mode
 from dashboard.auth.access import load_roles
 from dashboard.auth.users import UsersFileError
-from dashboard.config import setting
+from warehouse.settings import setting
 
 gate.require_page(__file__)
 st.title("用户与角色")

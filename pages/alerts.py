@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import alerts_data, alerts_view, components, sidebar
-from dashboard.auth.gate import require_page
+from dashboard.app import alerts_data, components, sidebar
+from dashboard.app.auth_gate import require_page
+from dashboard.app.export_buttons import render_plotly_with_downloads, render_table_downloads
 from dashboard.charts import alerts as alert_charts
-from dashboard.export.buttons import render_plotly_with_downloads, render_table_downloads
-from dashboard.safe_text import escape_markdown
+from dashboard.engine.safe_text import escape_markdown
+from dashboard.views import alerts_view
 
 require_page(__file__)
 components.require_router()
@@ -20,8 +21,9 @@ latest = alerts_data.load_as_of(version)
 if latest is None:
     components.render_empty_warehouse()
     st.stop()
-day = st.date_input("判断日期", value=latest.date(), key="alerts-as-of",
-                    help="默认为数据中最新的时间；改为更早的日期可回看当时的预警。")
+day = st.date_input(
+    "判断日期", value=latest.date(), key="alerts-as-of", help="默认为数据中最新的时间；改为更早的日期可回看当时的预警。"
+)
 result = alerts_data.load_alerts(version, filters, None if day == latest.date() else day)
 payload = result["payload"]
 thresholds = payload["thresholds"]
@@ -58,8 +60,9 @@ else:
         with column, st.container(border=True):
             st.markdown(f"**{escape_markdown(alert['product'])} · {escape_markdown(alert['issue'])}**")
             st.caption(alerts_view.describe_high_frequency(alert, thresholds))
-            render_plotly_with_downloads(alert_charts.build_high_frequency_chart(result["pair_history"], alert),
-                                         key=f"alerts-high-{index}")
+            render_plotly_with_downloads(
+                alert_charts.build_high_frequency_chart(result["pair_history"], alert), key=f"alerts-high-{index}"
+            )
 
 st.subheader("区域激增", anchor="regional-surge")
 st.caption(
@@ -86,7 +89,8 @@ else:
         with column, st.container(border=True):
             st.markdown(f"**{escape_markdown(alert['province'])}**")
             st.caption(alerts_view.describe_surge(alert, thresholds))
-            render_plotly_with_downloads(alert_charts.build_surge_chart(result["province_history"], alert),
-                                         key=f"alerts-surge-{index}")
+            render_plotly_with_downloads(
+                alert_charts.build_surge_chart(result["province_history"], alert), key=f"alerts-surge-{index}"
+            )
 
 st.caption("定时任务可运行 `python -m dashboard alerts --json`（与本页同一计算；有预警时退出码为 1）。")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import alerts_data, case_data, case_view, components, risk_data, watchlist
-from dashboard.auth import session
+from dashboard.app import alerts_data, case_data, components, risk_data
+from dashboard.app import auth_session as session
+from dashboard.app.auth_gate import require_page
 from dashboard.auth.access import bound_provinces
-from dashboard.auth.gate import require_page
 from dashboard.charts import sla as sla_charts
+from dashboard.engine import watchlist
+from dashboard.views import case_view
 
 require_page(__file__)
 components.require_router()
@@ -49,8 +51,12 @@ st.caption(f"风险因素：{case['risk_reason_text'] or '无'}。数据截至 {
 fields_col, story_col = st.columns([2, 5], gap="medium")
 fields_col.table(case_view.format_case_fields(case), border="horizontal", hide_index=True)
 with story_col:
-    if detail.stages is None or detail.stages.is_empty():  # no 办理环节 loaded for this case: an empty time axis would say nothing
-        st.info("本案没有办理环节记录（环节数据按“办理环节”导入；未导入的案件只显示法定时限）。", icon=":material/info:")
+    if (
+        detail.stages is None or detail.stages.is_empty()
+    ):  # no 办理环节 loaded for this case: an empty time axis would say nothing
+        st.info(
+            "本案没有办理环节记录（环节数据按“办理环节”导入；未导入的案件只显示法定时限）。", icon=":material/info:"
+        )
     else:
         st.plotly_chart(sla_charts.build_case_timeline(timeline, as_of, case_view.STATE_LABELS), key="case-timeline")
     st.table(case_view.format_timeline(timeline), border="horizontal", hide_index=True)

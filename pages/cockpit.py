@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import cockpit_view, components, data, sidebar
-from dashboard.auth.gate import require_page
+from dashboard.app import components, data, sidebar
+from dashboard.app.auth_gate import require_page
+from dashboard.app.export_buttons import render_table_downloads
 from dashboard.charts import kpi_cards, mix
-from dashboard.export.buttons import render_table_downloads
-from dashboard.i18n import dimension_label, text
+from dashboard.engine.i18n import dimension_label, text
+from dashboard.views import cockpit_view
 
 require_page(__file__)
 components.require_router()

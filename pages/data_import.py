@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import components
-from dashboard.auth import session
-from dashboard.auth.gate import require_page
-from dashboard.i18n import kind_label, profile_label
-from dashboard.uploads import ACCEPTED_TYPES, KIND_CHOICES, list_profiles
+from dashboard.app import auth_session as session
+from dashboard.app import components
+from dashboard.app.auth_gate import require_page
+from dashboard.engine.i18n import kind_label, profile_label
+from dashboard.views.uploads import ACCEPTED_TYPES, KIND_CHOICES, list_profiles
 
 require_page(__file__)
 st.title("数据导入")

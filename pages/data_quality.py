@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import components, data
-from dashboard.auth.gate import require_page
-from dashboard.reconciliation import build_from_batch_row
-from dashboard.warehouse_views import describe_batches, find_batch
+from dashboard.app import components, data
+from dashboard.app.auth_gate import require_page
+from dashboard.views.reconciliation import build_from_batch_row
+from dashboard.views.warehouse_views import describe_batches, find_batch
 
 require_page(__file__)
 st.title("数据质量")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import components, data
-from dashboard.auth.gate import require_page
+from dashboard.app import components, data
+from dashboard.app.auth_gate import require_page
 
 require_page(__file__)
 st.title("数据概况")

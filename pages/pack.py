@@ -6,14 +6,14 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import components, data
+from dashboard.app import components, data
+from dashboard.app.auth_gate import require_page
 from dashboard.auth.access import bound_filters
-from dashboard.auth.gate import require_page
-from dashboard.config import setting
+from dashboard.engine.filters import Filters
+from dashboard.engine.periods import Period
 from dashboard.export.pack.build import MEDIA_TYPES, build_pack_file, pack_file_name
 from dashboard.export.pack.periods import list_complete_quarters, quarter_label
-from dashboard.filters import Filters
-from dashboard.periods import Period
+from warehouse.settings import setting
 
 require_page(__file__)
 components.require_router()

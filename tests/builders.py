@@ -151,8 +151,15 @@ def to_text(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(exprs)
 
 
-def write_csv(frame: pl.DataFrame, path: Path, encoding: str = "utf-8", separator: str = ",", bom: bool = False,
-              headers: str = "zh", junk_lines: Sequence[str] = ()) -> Path:
+def write_csv(
+    frame: pl.DataFrame,
+    path: Path,
+    encoding: str = "utf-8",
+    separator: str = ",",
+    bom: bool = False,
+    headers: str = "zh",
+    junk_lines: Sequence[str] = (),
+) -> Path:
     """A canonical CSV as a bank system would export it (encoding e.g. utf-8, gb18030, gbk)."""
     text = to_text(frame).rename(headers_for(frame, headers)).write_csv(separator=separator)
     body = "".join(line + "\n" for line in junk_lines) + text
@@ -163,8 +170,9 @@ def write_csv(frame: pl.DataFrame, path: Path, encoding: str = "utf-8", separato
     return path
 
 
-def write_xlsx(frame: pl.DataFrame, path: Path, headers: str = "zh", junk_rows: Sequence[Sequence[Any]] = (),
-               sheet: str = "Sheet1") -> Path:
+def write_xlsx(
+    frame: pl.DataFrame, path: Path, headers: str = "zh", junk_rows: Sequence[Sequence[Any]] = (), sheet: str = "Sheet1"
+) -> Path:
     """An .xlsx with real date cells and numbers (as Excel keeps them); booleans written 是/否."""
     from openpyxl import Workbook
 

@@ -19,18 +19,24 @@ from statistics import mean, stdev
 import polars as pl
 import pytest
 
-from dashboard import alerts_view
 from dashboard.__main__ import main
-from dashboard.alerts import AlertSettings, build_alerts_json, compute_alerts, find_high_frequency, find_surges
-from dashboard.filters import Filters
+from dashboard.engine.alerts import AlertSettings, build_alerts_json, compute_alerts, find_high_frequency, find_surges
+from dashboard.engine.filters import Filters
+from dashboard.views import alerts_view
 from tests.builders import build_cases
 from warehouse import store
 
 AS_OF = date(2024, 6, 30)
 SETTINGS = AlertSettings.from_settings()
 RATIO, MIN_CASES = SETTINGS.high_frequency_ratio, SETTINGS.high_frequency_min_cases
-BASELINE_MONTHS = [date(2023, 12, 1), date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1), date(2024, 4, 1),
-                   date(2024, 5, 1)]
+BASELINE_MONTHS = [
+    date(2023, 12, 1),
+    date(2024, 1, 1),
+    date(2024, 2, 1),
+    date(2024, 3, 1),
+    date(2024, 4, 1),
+    date(2024, 5, 1),
+]
 JUNE = date(2024, 6, 1)
 # pair -> (baseline counts per month, June count)
 PAIRS = {
@@ -47,8 +53,16 @@ SURGE = {"广东省": 26, "浙江省": 27}  # the line is 20 + 3 x 2 = 26
 
 def _case(index: int, received: datetime, province: str, product: str, issue: str) -> dict[str, object]:
     cities = {"北京市": "北京市", "广东省": "深圳市", "浙江省": "杭州市", "四川省": "成都市"}
-    return {"case_id": f"A{index:05d}", "received_at": received, "closed_at": received + timedelta(days=2),
-            "status": "已办结", "province": province, "city": cities[province], "product": product, "issue": issue}
+    return {
+        "case_id": f"A{index:05d}",
+        "received_at": received,
+        "closed_at": received + timedelta(days=2),
+        "status": "已办结",
+        "province": province,
+        "city": cities[province],
+        "product": product,
+        "issue": issue,
+    }
 
 
 def build_alert_cases() -> list[dict[str, object]]:
@@ -58,8 +72,15 @@ def build_alert_cases() -> list[dict[str, object]]:
     for (product, issue), (baseline, june) in PAIRS.items():
         for month, count in [*zip(BASELINE_MONTHS, baseline, strict=True), (JUNE, june)]:
             for n in range(count):
-                rows.append(_case(len(rows), datetime.combine(month, datetime.min.time()) + timedelta(hours=8, minutes=n),
-                                  "北京市", product, issue))
+                rows.append(
+                    _case(
+                        len(rows),
+                        datetime.combine(month, datetime.min.time()) + timedelta(hours=8, minutes=n),
+                        "北京市",
+                        product,
+                        issue,
+                    )
+                )
     for province, current in SURGE.items():
         for week, count in [*zip(BASELINE_WEEKS, WEEKLY, strict=True), (SURGE_WEEK, current)]:
             for n in range(count):

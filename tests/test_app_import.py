@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import uploads
+from dashboard.views import uploads
 from tests.builders import build_cases, write_csv
 from warehouse import store
 

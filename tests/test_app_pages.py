@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.warehouse_views import list_rejected_loads
+from dashboard.views.warehouse_views import list_rejected_loads
 from tests.builders import build_cases, write_csv
 from warehouse import store
 from warehouse.importer.pipeline import import_file

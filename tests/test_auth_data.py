@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from dashboard.auth.access import bind_filters
-from dashboard.filters import Filters
-from dashboard.sandbox import SandboxError, open_sandbox
+from dashboard.engine.filters import Filters
+from dashboard.engine.sandbox import SandboxError, open_sandbox
 from tests.builders import build_cases, case_row, write_csv
 from warehouse import store
 from warehouse.importer.pipeline import import_file

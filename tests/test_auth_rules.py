@@ -10,7 +10,7 @@ import pytest
 
 from dashboard.auth import access, audit, mode
 from dashboard.auth.users import User, UsersFileError, check_password, hash_password, load_users
-from dashboard.filters import Filters
+from dashboard.engine.filters import Filters
 from tests.auth_support import ACCOUNTS, PASSWORD, write_test_users
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import backlog
 from dashboard.commands import kpis as kpis_command
-from dashboard.filters import Filters
-from dashboard.periods import Period
+from dashboard.engine import backlog
+from dashboard.engine.filters import Filters
+from dashboard.engine.periods import Period
 from tests.builders import build_cases
 from warehouse import store
 from warehouse.importer.pipeline import load_frame

@@ -28,11 +28,11 @@ from benchmarks.pandas_reference import (
     run_reference,
 )
 from benchmarks.sql_reference import compute_sql_kpis
-from dashboard.filters import Filters
-from dashboard.kpi_source import DuckDBSource, build_case_frame, build_customer_base, write_star_schema
-from dashboard.kpis import compute_kpis, resolve_period
-from dashboard.metrics import KPI_IDS
-from dashboard.periods import Period, previous_year
+from dashboard.engine.filters import Filters
+from dashboard.engine.kpi_source import DuckDBSource, build_case_frame, build_customer_base, write_star_schema
+from dashboard.engine.kpis import compute_kpis, resolve_period
+from dashboard.engine.metrics import KPI_IDS
+from dashboard.engine.periods import Period, previous_year
 from tests import test_cockpit_support as support
 from warehouse import store
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.formatting import MISSING, format_value
-from dashboard.metrics import KPI_IDS, get_metric
+from dashboard.engine.formatting import MISSING, format_value
+from dashboard.engine.metrics import KPI_IDS, get_metric
 from tests import test_cockpit_support as support
 
 APP = support.PROJECT_ROOT / "streamlit_app.py"
@@ -171,7 +171,7 @@ def test_trends_page_renders_every_chart_with_a_table(serve_demo: Path, params: 
 def test_reruns_with_the_same_filters_reuse_the_cached_figures(serve_demo: Path, monkeypatch) -> None:
     import streamlit as st
 
-    from dashboard import data
+    from dashboard.app import data
 
     calls: list[object] = []
     build = data.build_cockpit_view

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from test_marts_support import at, build_warehouse, insert_cases, query
 
-from dashboard.config import PROJECT_ROOT
 from warehouse import store
 from warehouse.marts import rebuild_marts
+from warehouse.settings import PROJECT_ROOT
 
 D = date(2024, 1, 1)
 CASES_PER_VERSION = 40

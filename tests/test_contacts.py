@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from dashboard.commands import watchlist as watchlist_command
-from dashboard.watchlist import attach_contacts, contact_due_days, list_person_contacts, list_watchlist
+from dashboard.engine.watchlist import attach_contacts, contact_due_days, list_person_contacts, list_watchlist
 from tests.builders import build_cases, case_row
 from warehouse import store
 from warehouse.importer.pipeline import import_file, load_frame

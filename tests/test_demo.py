@@ -9,9 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dashboard.config import setting
 from warehouse.demo import demo_period, generate_demo, write_canonical_csv
 from warehouse.reference.regions import provinces
+from warehouse.settings import setting
 
 AS_OF = date(2026, 11, 23)  # window: 2023-11-01 .. 2026-10-31
 SEED = 7
@@ -51,8 +51,10 @@ def test_cases_and_customer_base_cover_the_31_mainland_provinces(demo) -> None:
     assert set(demo.customers["province"].unique()) == mainland
     # Every case's city is a city of the customer base (per-million figures have a denominator).
     case_cities = demo.cases.select("province", "city").unique()
-    assert case_cities.join(demo.customers.select("province", "city").unique(), on=["province", "city"],
-                            how="anti").height == 0
+    assert (
+        case_cities.join(demo.customers.select("province", "city").unique(), on=["province", "city"], how="anti").height
+        == 0
+    )
 
 
 def test_about_1600_outlets_spread_over_the_cities(demo) -> None:
@@ -108,18 +110,26 @@ def test_spring_festival_month_is_quieter_than_its_neighbours(demo) -> None:
 
 
 def test_month_end_days_are_busier_than_the_rest(demo) -> None:
-    daily = demo.cases.group_by(day=pl.col("received_at").dt.date()).len().with_columns(
-        month_end=(pl.col("day").dt.month_end() - pl.col("day")).dt.total_days() < 3
+    daily = (
+        demo.cases.group_by(day=pl.col("received_at").dt.date())
+        .len()
+        .with_columns(month_end=(pl.col("day").dt.month_end() - pl.col("day")).dt.total_days() < 3)
     )
     means = dict(daily.group_by("month_end").agg(pl.col("len").mean()).iter_rows())
     assert means[True] > 1.15 * means[False]
 
 
 def test_volume_trends_slowly_down(demo) -> None:
-    yearly = demo.cases.with_columns(
-        year=(pl.col("received_at") >= pl.datetime(2025, 11, 1)).cast(pl.Int8)
-        + (pl.col("received_at") >= pl.datetime(2024, 11, 1)).cast(pl.Int8)
-    ).group_by("year").len().sort("year")["len"].to_list()
+    yearly = (
+        demo.cases.with_columns(
+            year=(pl.col("received_at") >= pl.datetime(2025, 11, 1)).cast(pl.Int8)
+            + (pl.col("received_at") >= pl.datetime(2024, 11, 1)).cast(pl.Int8)
+        )
+        .group_by("year")
+        .len()
+        .sort("year")["len"]
+        .to_list()
+    )
     assert yearly[2] < 0.97 * yearly[0]
 
 
@@ -150,13 +160,14 @@ def test_handling_times_meet_deadlines_mostly(demo) -> None:
         deadline=pl.coalesce(
             "deadline_days",
             pl.when(pl.col("channel").is_in(setting("deadlines", "petition_channels")))
-            .then(setting("deadlines", "petition_days")).otherwise(setting("deadlines", "complaint_days")),
+            .then(setting("deadlines", "petition_days"))
+            .otherwise(setting("deadlines", "complaint_days")),
         ),
         received=pl.col("received_at").dt.date(),
         closed=pl.col("closed_at").dt.date(),
     )
     closed = cases.filter(pl.col("closed").is_not_null())
-    on_time = (closed["closed"] <= closed["received"] + pl.Series([timedelta(days=int(d)) for d in closed["deadline"]]))
+    on_time = closed["closed"] <= closed["received"] + pl.Series([timedelta(days=int(d)) for d in closed["deadline"]])
     assert 0.92 <= on_time.mean() <= 0.98
     assert (closed["closed_at"] >= closed["received_at"]).all()
     assert (closed["status"] == "已办结").all()

@@ -12,7 +12,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from dashboard import sla
+from dashboard.engine import sla
 from warehouse.demo import generate_demo
 from warehouse.importer.contract import STAGES
 

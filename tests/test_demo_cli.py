@@ -25,7 +25,9 @@ def _count(db: Path, table: str) -> int:
 def test_csv_dir_writes_the_templates_and_builds_nothing(tmp_path: Path, tmp_db: Path, capsys) -> None:
     folder = tmp_path / "模板"
     assert main(["demo", "--cases", "300", "--seed", SEED, "--as-of", AS_OF, "--csv-dir", str(folder)]) == 0
-    assert sorted(p.name for p in folder.iterdir()) == sorted(["投诉案件.csv", "客户基数.csv", "办理环节.csv", "联系记录.csv"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["投诉案件.csv", "客户基数.csv", "办理环节.csv", "联系记录.csv"]
+    )
     assert store.current_version(tmp_db) is None
     assert "已写出" in capsys.readouterr().err
 
@@ -72,8 +74,10 @@ def test_a_fresh_warehouse_from_csv_matches_the_frames(tmp_path: Path, tmp_db: P
         result = import_file(path, db=tmp_db)
         assert result.loaded == result.read and result.quarantined == 0, result.message
     with store.open_reader(tmp_db) as con:
-        landed = con.sql("SELECT channel, count(*) AS n, sum(amount_disputed_yuan) AS amount FROM raw_cases "
-                         "GROUP BY channel ORDER BY channel").pl()
+        landed = con.sql(
+            "SELECT channel, count(*) AS n, sum(amount_disputed_yuan) AS amount FROM raw_cases "
+            "GROUP BY channel ORDER BY channel"
+        ).pl()
     frame = data.cases.group_by("channel").agg(n=pl.len(), amount=pl.col("amount_disputed").sum()).sort("channel")
     assert landed["channel"].to_list() == frame["channel"].to_list()
     assert landed["n"].to_list() == frame["n"].to_list()

@@ -10,9 +10,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from dashboard.filters import Filters
-from dashboard.kpi_source import build_case_frame, write_star_schema
-from dashboard.periods import DEFAULT_PRESET, Period
+from dashboard.engine.filters import Filters
+from dashboard.engine.kpi_source import build_case_frame, write_star_schema
+from dashboard.engine.periods import DEFAULT_PRESET, Period
 
 FULL = Filters(
     preset="custom",

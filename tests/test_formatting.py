@@ -4,7 +4,14 @@ import math
 
 import pytest
 
-from dashboard.formatting import MISSING, format_change, format_count, format_percent, format_points, format_value
+from dashboard.engine.formatting import (
+    MISSING,
+    format_change,
+    format_count,
+    format_percent,
+    format_points,
+    format_value,
+)
 
 
 @pytest.mark.parametrize(

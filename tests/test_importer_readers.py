@@ -61,7 +61,9 @@ def test_canonical_files_in_every_format_land_identical_rows(cases: pl.DataFrame
     assert summaries == ["客户称㐀字写错，要求更正\n第二行说明"]
 
 
-def test_the_same_rows_in_another_format_are_recognised_as_duplicates(cases: pl.DataFrame, tmp_path: Path, tmp_db: Path) -> None:
+def test_the_same_rows_in_another_format_are_recognised_as_duplicates(
+    cases: pl.DataFrame, tmp_path: Path, tmp_db: Path
+) -> None:
     files = _write_all(cases, tmp_path)
     first = import_file(files["gb18030"])
     assert first.loaded == cases.height
@@ -76,7 +78,9 @@ def test_encoding_and_separator_are_detected(cases: pl.DataFrame, tmp_path: Path
     assert preview_file(files["utf8"]).encoding == "utf-8"
     tabbed = preview_file(files["utf8_bom_tab"])
     assert (tabbed.encoding, tabbed.separator) == ("utf-8-sig", "\t")
-    gbk = preview_file(write_csv(cases.head(3).with_columns(pl.lit("普通摘要").alias("summary")), tmp_path / "gbk.csv", encoding="gbk"))
+    gbk = preview_file(
+        write_csv(cases.head(3).with_columns(pl.lit("普通摘要").alias("summary")), tmp_path / "gbk.csv", encoding="gbk")
+    )
     assert gbk.ok and gbk.read == 3 and gbk.encoding == "gb18030"
 
 
@@ -102,7 +106,11 @@ def test_junk_rows_above_an_excel_header_are_skipped(cases: pl.DataFrame, tmp_pa
 def test_english_and_mixed_header_spellings(tmp_path: Path) -> None:
     frame = build_cases(5)
     spelled = {c: c for c in frame.columns} | {
-        "case_id": "Case ID", "received_at": "ReceivedAt", "channel": "CHANNEL", "province": " 省份 ", "issue": "问题类型（必填）",
+        "case_id": "Case ID",
+        "received_at": "ReceivedAt",
+        "channel": "CHANNEL",
+        "province": " 省份 ",
+        "issue": "问题类型（必填）",
     }
     path = tmp_path / "english.csv"
     frame.rename(spelled).pipe(lambda f: write_csv(f, path, headers="en"))

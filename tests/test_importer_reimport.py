@@ -46,8 +46,9 @@ def test_rows_repeated_within_one_file(tmp_path: Path, tmp_db: Path) -> None:
     result = import_file(write_csv(build_cases([same, case_row(1), same, changed]), tmp_path / "repeats.csv"))
     # Row 3 repeats row 1 exactly; row 4 is a later version of the same case.
     assert _counts(result) == (4, 2, 1, 1, 0)
-    assert read_table_rows(tmp_db, f"SELECT source_row FROM raw_cases WHERE case_id = '{same['case_id']}' ORDER BY 1") == [
-        (1,), (4,)]
+    assert read_table_rows(
+        tmp_db, f"SELECT source_row FROM raw_cases WHERE case_id = '{same['case_id']}' ORDER BY 1"
+    ) == [(1,), (4,)]
 
 
 def test_reconciliation_holds_for_a_mixed_reimport(tmp_path: Path) -> None:

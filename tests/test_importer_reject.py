@@ -37,31 +37,67 @@ def _write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
 BAD_FILES: list[tuple[str, Callable[[Path], Path], list[str]]] = [
     ("empty", lambda d: _write_text(d / "empty.csv", ""), ["空文件"]),
     ("whitespace", lambda d: _write_text(d / "blank.csv", " \n\n  \n"), ["空文件"]),
-    ("header_only", lambda d: _write_text(d / "header.csv", "案件编号,受理时间,渠道,产品,问题类型,省份,客户标识\n"), ["没有数据行"]),
+    (
+        "header_only",
+        lambda d: _write_text(d / "header.csv", "案件编号,受理时间,渠道,产品,问题类型,省份,客户标识\n"),
+        ["没有数据行"],
+    ),
     ("binary", lambda d: (d / "photo.csv").write_bytes(bytes(range(256)) * 40) and d / "photo.csv", ["不是文本表格"]),
-    ("damaged_xlsx", lambda d: (d / "bad.xlsx").write_bytes(b"PK\x03\x04" + b"\x00garbage" * 50) and d / "bad.xlsx",
-     ["Excel"]),
-    ("damaged_parquet", lambda d: (d / "bad.parquet").write_bytes(b"PAR1" + b"garbage" * 50) and d / "bad.parquet",
-     ["Parquet"]),
-    ("old_xls", lambda d: (d / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600) and d / "old.xls",
-     [".xlsx"]),
-    ("not_a_table", lambda d: _write_text(d / "letter.csv", "尊敬的领导：\n关于上月投诉情况的说明如下。\n此致\n"), ["表头"]),
-    ("missing_required_column", lambda d: write_csv(_without(build_cases(3), "received_at"), d / "no_date.csv"),
-     ["受理时间", "received_at", "缺少必填列"]),
-    ("missing_required_column_xlsx", lambda d: write_xlsx(_without(build_cases(3), "province"), d / "no_province.xlsx"),
-     ["省份", "缺少必填列"]),
-    ("ragged_row", lambda d: _write_text(d / "ragged.csv",
-     "案件编号,受理时间,渠道,产品,问题类型,省份,客户标识\nC1,2024-07-01,电话,借记卡,服务态度,广东,ID1,多出来的一列\n"),
-     ["字段数"]),
-    ("one_header_twice", lambda d: _write_text(d / "twice.csv",
-     "案件编号,受理时间,受理 时间,渠道,产品,问题类型,省份,客户标识\nC1,2024-07-01,2024-07-02,电话,借记卡,服务态度,广东,ID1\n"),
-     ["「受理时间」", "「受理 时间」"]),
+    (
+        "damaged_xlsx",
+        lambda d: (d / "bad.xlsx").write_bytes(b"PK\x03\x04" + b"\x00garbage" * 50) and d / "bad.xlsx",
+        ["Excel"],
+    ),
+    (
+        "damaged_parquet",
+        lambda d: (d / "bad.parquet").write_bytes(b"PAR1" + b"garbage" * 50) and d / "bad.parquet",
+        ["Parquet"],
+    ),
+    (
+        "old_xls",
+        lambda d: (d / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600) and d / "old.xls",
+        [".xlsx"],
+    ),
+    (
+        "not_a_table",
+        lambda d: _write_text(d / "letter.csv", "尊敬的领导：\n关于上月投诉情况的说明如下。\n此致\n"),
+        ["表头"],
+    ),
+    (
+        "missing_required_column",
+        lambda d: write_csv(_without(build_cases(3), "received_at"), d / "no_date.csv"),
+        ["受理时间", "received_at", "缺少必填列"],
+    ),
+    (
+        "missing_required_column_xlsx",
+        lambda d: write_xlsx(_without(build_cases(3), "province"), d / "no_province.xlsx"),
+        ["省份", "缺少必填列"],
+    ),
+    (
+        "ragged_row",
+        lambda d: _write_text(
+            d / "ragged.csv",
+            "案件编号,受理时间,渠道,产品,问题类型,省份,客户标识\nC1,2024-07-01,电话,借记卡,服务态度,广东,ID1,多出来的一列\n",
+        ),
+        ["字段数"],
+    ),
+    (
+        "one_header_twice",
+        lambda d: _write_text(
+            d / "twice.csv",
+            "案件编号,受理时间,受理 时间,渠道,产品,问题类型,省份,客户标识\nC1,2024-07-01,2024-07-02,电话,借记卡,服务态度,广东,ID1\n",
+        ),
+        ["「受理时间」", "「受理 时间」"],
+    ),
 ]
 
 
 @pytest.mark.parametrize(("writer", "words"), [(w, words) for _, w, words in BAD_FILES], ids=[b[0] for b in BAD_FILES])
 def test_a_bad_file_is_rejected_and_the_warehouse_is_unchanged(
-    writer: Callable[[Path], Path], words: list[str], tmp_path: Path, tmp_db: Path,
+    writer: Callable[[Path], Path],
+    words: list[str],
+    tmp_path: Path,
+    tmp_db: Path,
 ) -> None:
     good = import_file(write_csv(build_cases(5), tmp_path / "good.csv"))
     assert not good.rejected
@@ -98,7 +134,10 @@ def test_a_missing_file_and_an_unknown_profile_are_rejected(tmp_path: Path, tmp_
 
 @pytest.mark.parametrize("check", ["validate_batch", "validate_marts"])
 def test_a_critical_data_check_failure_rejects_the_load_and_changes_nothing(
-    check: str, tmp_path: Path, tmp_db: Path, monkeypatch: pytest.MonkeyPatch,
+    check: str,
+    tmp_path: Path,
+    tmp_db: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert not import_file(write_csv(build_cases(5), tmp_path / "first.csv")).rejected
     before = snapshot_warehouse(tmp_db)

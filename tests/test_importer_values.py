@@ -7,18 +7,28 @@ from datetime import date, datetime
 import polars as pl
 import pytest
 
-from dashboard.config import setting
 from warehouse.importer import values
 from warehouse.importer.contract import CASE_FIELDS
 from warehouse.importer.headers import header_key, match_header
 from warehouse.importer.profiles import load_profile
 from warehouse.importer.regions_us import US_REGIONS
+from warehouse.settings import setting
 
 
 @pytest.mark.parametrize(
     "written",
-    ["2024-07-14", "2024/7/14", "2024/07/14", "2024年7月14日", "2024.7.14", "20240714", "14-07-2024",
-     "２０２４－０７－１４", " 2024-07-14 ", "45487"],
+    [
+        "2024-07-14",
+        "2024/7/14",
+        "2024/07/14",
+        "2024年7月14日",
+        "2024.7.14",
+        "20240714",
+        "14-07-2024",
+        "２０２４－０７－１４",
+        " 2024-07-14 ",
+        "45487",
+    ],
 )
 def test_every_contract_date_format_means_the_same_day(written: str) -> None:
     # Excel counts days from 1899-12-30: 45487 days later is 2024-07-14.
@@ -45,9 +55,13 @@ def test_optional_times_are_kept(written: str, expected: datetime) -> None:
 def test_day_month_order_is_detected_per_column_and_defaults_to_the_profile() -> None:
     # A day above 12 anywhere in the column settles the order for the whole column.
     assert values.parse_datetime(pl.Series(["03-04-2023", "27-04-2023"]), day_first=False).to_list() == [
-        datetime(2023, 4, 3), datetime(2023, 4, 27)]
+        datetime(2023, 4, 3),
+        datetime(2023, 4, 27),
+    ]
     assert values.parse_datetime(pl.Series(["4/3/2023", "8/30/2013"]), day_first=True).to_list() == [
-        datetime(2023, 4, 3), datetime(2013, 8, 30)]
+        datetime(2023, 4, 3),
+        datetime(2013, 8, 30),
+    ]
     # Nothing above 12: the profile decides (canonical: day first; cfpb: month first).
     assert values.parse_datetime(pl.Series(["03/04/2023"]), day_first=True).to_list() == [datetime(2023, 4, 3)]
     assert values.parse_datetime(pl.Series(["03/04/2023"]), day_first=False).to_list() == [datetime(2023, 3, 4)]
@@ -110,10 +124,21 @@ def test_us_state_scheme_accepts_codes_and_names() -> None:
 
 
 def test_numbers_integers_and_statuses() -> None:
-    assert values.parse_number(pl.Series(["1,234.50", "¥12", "3元", "-5", "x"])).to_list() == [1234.5, 12.0, 3.0, -5.0, None]
+    assert values.parse_number(pl.Series(["1,234.50", "¥12", "3元", "-5", "x"])).to_list() == [
+        1234.5,
+        12.0,
+        3.0,
+        -5.0,
+        None,
+    ]
     assert values.parse_int(pl.Series(["15", "15.0", "15.5", "x"])).to_list() == [15, 15, None, None]
     assert values.parse_status(pl.Series(["已办结", "结案", "处理中", "In progress", "不知道"])).to_list() == [
-        "已办结", "已办结", "办理中", "办理中", None]
+        "已办结",
+        "已办结",
+        "办理中",
+        "办理中",
+        None,
+    ]
 
 
 def test_large_low_cardinality_columns_map_like_small_ones() -> None:
@@ -126,7 +151,15 @@ def test_large_low_cardinality_columns_map_like_small_ones() -> None:
 
 @pytest.mark.parametrize(
     "spelling",
-    ["Date received", "Date_received", "date_received", "DateReceived", "DATE RECEIVED", "date-received", "ｄａｔｅ ｒｅｃｅｉｖｅｄ"],
+    [
+        "Date received",
+        "Date_received",
+        "date_received",
+        "DateReceived",
+        "DATE RECEIVED",
+        "date-received",
+        "ｄａｔｅ ｒｅｃｅｉｖｅｄ",
+    ],
 )
 def test_header_spellings_share_one_key(spelling: str) -> None:
     assert header_key(spelling) == header_key("Date received") == "datereceived"

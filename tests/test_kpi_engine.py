@@ -7,12 +7,12 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from dashboard import kpis
-from dashboard.filters import Filters
-from dashboard.kpi_source import FrameSource, build_case_frame, build_customer_base
-from dashboard.kpis import compute_breakdown, compute_kpis, compute_mix, compute_period_metrics
-from dashboard.metrics import KPI_IDS, target_for
-from dashboard.periods import Period
+from dashboard.engine import kpis
+from dashboard.engine.filters import Filters
+from dashboard.engine.kpi_source import FrameSource, build_case_frame, build_customer_base
+from dashboard.engine.kpis import compute_breakdown, compute_kpis, compute_mix, compute_period_metrics
+from dashboard.engine.metrics import KPI_IDS, target_for
+from dashboard.engine.periods import Period
 
 JULY = Period(date(2024, 7, 1), date(2024, 8, 1))
 D = date

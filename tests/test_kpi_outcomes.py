@@ -18,10 +18,10 @@ from typing import Any
 import polars as pl
 import pytest
 
-from dashboard.filters import Filters
-from dashboard.kpi_source import DuckDBSource
-from dashboard.kpis import compute_period_metrics
-from dashboard.periods import Period
+from dashboard.engine.filters import Filters
+from dashboard.engine.kpi_source import DuckDBSource
+from dashboard.engine.kpis import compute_period_metrics
+from dashboard.engine.periods import Period
 from tests.builders import build_cases, write_csv
 from tests.test_cockpit_support import PROJECT_ROOT
 from warehouse import store
@@ -55,10 +55,26 @@ def outcome_rows() -> list[dict[str, Any]]:
             "litigation": litigation, "amount_disputed": disputed,
         })  # fmt: skip
     # Closed after the period and still open: neither counts (outcomes are over cases closed in P).
-    rows.append({"received_at": START + timedelta(days=55), "closed_at": START + timedelta(days=70),
-                 "status": "已办结", "mediation": "调解失败", "compensation": "777", "litigation": True})
-    rows.append({"received_at": START + timedelta(days=50), "closed_at": None, "status": "办理中",
-                 "mediation": None, "compensation": None, "litigation": None})
+    rows.append(
+        {
+            "received_at": START + timedelta(days=55),
+            "closed_at": START + timedelta(days=70),
+            "status": "已办结",
+            "mediation": "调解失败",
+            "compensation": "777",
+            "litigation": True,
+        }
+    )
+    rows.append(
+        {
+            "received_at": START + timedelta(days=50),
+            "closed_at": None,
+            "status": "办理中",
+            "mediation": None,
+            "compensation": None,
+            "litigation": None,
+        }
+    )
     return rows
 
 
@@ -73,8 +89,7 @@ def expected_outcomes(rows: list[dict[str, Any]]) -> dict[str, float | None]:
         "mediation_success_rate": sum(r["mediation"] == "调解成功" for r in mediated) / len(mediated),
         "litigation_rate": sum(bool(r["litigation"]) for r in closed) / len(closed) if known_lit else None,
         "compensation_yuan": float(sum(Decimal(r["compensation"]) for r in closed if r["compensation"])),
-        "payout_ratio": float(sum(Decimal(r["compensation"]) for r in paid))
-        / sum(r["amount_disputed"] for r in paid),
+        "payout_ratio": float(sum(Decimal(r["compensation"]) for r in paid)) / sum(r["amount_disputed"] for r in paid),
         "advance_payment_count": sum(r["advance_payment"] is True for r in closed),
     }
 

@@ -15,10 +15,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from dashboard.filters import Filters
-from dashboard.kpi_source import DuckDBSource, FrameSource, build_case_frame, write_star_schema
-from dashboard.kpis import DIMENSIONS, compute_kpis, compute_mix, compute_period_metrics
-from dashboard.periods import Period
+from dashboard.engine.filters import Filters
+from dashboard.engine.kpi_source import DuckDBSource, FrameSource, build_case_frame, write_star_schema
+from dashboard.engine.kpis import DIMENSIONS, compute_kpis, compute_mix, compute_period_metrics
+from dashboard.engine.periods import Period
 
 REGIONS = [
     (1, "广东省", "深圳市"),

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from dashboard.periods import Period, add_months, previous_period, previous_year, resolve_preset
+from dashboard.engine.periods import Period, add_months, previous_period, previous_year, resolve_preset
 
 D = date
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import duckdb
 
-from dashboard.config import setting
-from dashboard.kpi_source import DuckDBSource, build_case_frame, write_star_schema
-from dashboard.kpis import RISK_LEVELS, compute_breakdown
-from dashboard.periods import Period
+from dashboard.engine.kpi_source import DuckDBSource, build_case_frame, write_star_schema
+from dashboard.engine.kpis import RISK_LEVELS, compute_breakdown
+from dashboard.engine.periods import Period
+from warehouse.settings import setting
 
 FLAGS: list[dict[str, Any]] = [
     {"is_regulator_referred": True, "is_media_exposure": True},

@@ -14,12 +14,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard.config import setting
-from dashboard.filters import Filters
-from dashboard.kpi_source import DuckDBSource
-from dashboard.kpis import compute_kpis, resolve_period
-from dashboard.periods import Period
+from dashboard.engine.filters import Filters
+from dashboard.engine.kpi_source import DuckDBSource
+from dashboard.engine.kpis import compute_kpis, resolve_period
+from dashboard.engine.periods import Period
 from tests import test_cockpit_support as support
+from warehouse.settings import setting
 
 WINDOW = int(setting("repeat", "window_days"))
 

@@ -16,14 +16,14 @@ import polars as pl
 import pytest
 
 from dashboard.__main__ import main
-from dashboard.config import setting
-from dashboard.filters import Filters
-from dashboard.kpi_source import DuckDBSource, list_filter_options
-from dashboard.kpis import compute_breakdown, compute_kpis, compute_period_metrics
-from dashboard.metrics import KPI_IDS
-from dashboard.periods import Period
+from dashboard.engine.filters import Filters
+from dashboard.engine.kpi_source import DuckDBSource, list_filter_options
+from dashboard.engine.kpis import compute_breakdown, compute_kpis, compute_period_metrics
+from dashboard.engine.metrics import KPI_IDS
+from dashboard.engine.periods import Period
 from warehouse import store
 from warehouse.marts import rebuild_marts
+from warehouse.settings import setting
 
 D = date
 WINDOW = int(setting("repeat", "window_days"))

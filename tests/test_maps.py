@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from shapely.geometry import box, shape
 
-from dashboard import geo, geo_assets
-from dashboard.charts import maps
+from dashboard.charts import geo, geo_assets, maps
 from warehouse.reference.regions import cities, provinces
 
 MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
@@ -133,7 +132,7 @@ def test_province_map_is_registered_under_its_own_name() -> None:
 
 
 def test_cases_without_a_province_get_their_own_note_not_an_unmatched_warning() -> None:
-    from dashboard import geo
+    from dashboard.charts import geo
 
     assert geo.unmatched_regions(None, ["广东省", geo.UNKNOWN_REGION]) == []
     note = geo.unknown_region_note(["广东省", geo.UNKNOWN_REGION], [12, 3])

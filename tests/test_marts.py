@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from test_marts_support import at, build_warehouse, by_case, insert_cases, query
 
-from dashboard.config import PROJECT_ROOT, setting
 from warehouse import store
 from warehouse.marts import build_region_group_members, rebuild_marts
+from warehouse.settings import PROJECT_ROOT, setting
 
 D = date(2024, 3, 1)
 

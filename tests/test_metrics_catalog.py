@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.config import settings_path
-from dashboard.kpis import metric_expressions, reason_expressions
-from dashboard.metrics import (
+from dashboard.engine.kpis import metric_expressions, reason_expressions
+from dashboard.engine.metrics import (
     CATALOG,
     KPI_IDS,
     METRICS,
@@ -20,6 +19,7 @@ from dashboard.metrics import (
     target_key_owner,
     targets,
 )
+from warehouse.settings import settings_path
 
 
 def metrics_md_ids(shared_dir: Path) -> list[str]:

@@ -17,17 +17,17 @@ import pytest
 from pptx import Presentation
 from pypdf import PdfReader
 
-from dashboard.config import setting
+from dashboard.engine.formatting import format_count, format_percent
+from dashboard.engine.metrics import KPI_IDS, get_metric
+from dashboard.engine.periods import Period
 from dashboard.export.pack.content import last_complete_quarter
 from dashboard.export.pack.document import PackDocument, build_pack_document
 from dashboard.export.pack.pdf import build_pdf
 from dashboard.export.pack.pptx import DEFINITIONS_PER_SLIDE, build_pptx
 from dashboard.export.pack.summary import build_summary
-from dashboard.formatting import format_count, format_percent
-from dashboard.metrics import KPI_IDS, get_metric
-from dashboard.periods import Period
 from tests.test_cockpit_support import DEMO_AS_OF, PROJECT_ROOT, demo_db  # noqa: F401 - fixture
 from warehouse import store
+from warehouse.settings import setting
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "pack"
 

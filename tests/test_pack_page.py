@@ -8,9 +8,9 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from dashboard.engine.formatting import format_count
 from dashboard.export.pack.content import last_complete_quarter
 from dashboard.export.pack.periods import quarter_label
-from dashboard.formatting import format_count
 from tests.test_cockpit_support import demo_db, serve_demo  # noqa: F401 - fixtures
 from warehouse import store
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.config import salt_path
 from tests.builders import build_cases, read_table_rows, write_csv
 from warehouse import store
 from warehouse.importer.pipeline import import_file, load_frame
+from warehouse.settings import salt_path
 
 IDS = ["110101199003071234", "44030419851212567x", "CUST-00042"]
 NAMES = ["欧阳明华", "司马光远", "诸葛青云"]
@@ -19,7 +19,9 @@ PHONES = ["13912345678", "+86 137-0000-5555", "020-87654321"]
 
 
 def _identities() -> list[dict[str, str]]:
-    return [{"complainant_id": i, "complainant_name": n, "phone": p} for i, n, p in zip(IDS, NAMES, PHONES, strict=True)]
+    return [
+        {"complainant_id": i, "complainant_name": n, "phone": p} for i, n, p in zip(IDS, NAMES, PHONES, strict=True)
+    ]
 
 
 def _clear_values() -> list[str]:
@@ -71,7 +73,8 @@ def test_names_and_phones_are_masked(tmp_path: Path, tmp_db: Path) -> None:
 
 
 def test_the_salt_file_is_created_once_outside_the_warehouse_with_mode_600(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("COCKPIT_SALT_FILE")
     db = tmp_path / "data" / "cockpit.duckdb"

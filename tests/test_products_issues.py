@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.case_list import CASE_COLUMNS, format_case_table, list_cases
-from dashboard.drill import drill_filters, read_clicked
-from dashboard.filters import Filters
-from dashboard.kpi_source import DuckDBSource
-from dashboard.kpis import compute_mix
-from dashboard.periods import Period
-from dashboard.products_view import (
+from dashboard.engine.filters import Filters
+from dashboard.engine.kpi_source import DuckDBSource
+from dashboard.engine.kpis import compute_mix
+from dashboard.engine.periods import Period
+from dashboard.views.case_list import CASE_COLUMNS, format_case_table, list_cases
+from dashboard.views.drill import drill_filters, read_clicked
+from dashboard.views.products_view import (
     PARETO_CUT,
     build_channel_structure,
     build_issue_pareto,

@@ -12,12 +12,12 @@ import polars as pl
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import queries as registry
 from dashboard.charts.query_chart import build_query_chart
-from dashboard.config import PROJECT_ROOT
-from dashboard.sandbox import SandboxError, open_sandbox
-from dashboard.table_export import encode_csv, encode_xlsx
+from dashboard.engine import queries as registry
+from dashboard.engine.sandbox import SandboxError, open_sandbox
+from dashboard.export.table_export import encode_csv, encode_xlsx
 from tests.sql_warehouse import build_sql_warehouse
+from warehouse.settings import PROJECT_ROOT
 
 
 @pytest.fixture
@@ -198,7 +198,7 @@ def test_check_command_fails_on_a_broken_file_and_passes_on_good_ones(sql_wareho
     command = [
         sys.executable,
         "-m",
-        "dashboard.queries",
+        "dashboard.engine.queries",
         "--check",
         "--folder",
         str(tmp_path),

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.config import PROJECT_ROOT
 from tests.sql_warehouse import build_sql_warehouse
+from warehouse.settings import PROJECT_ROOT
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The 区域分析 figures on the demo warehouse, checked against the KPI engine and plain SQL.
 
 Every expected number is computed here from the warehouse the session built
-(tests/test_cockpit_support.py), either with the engine (dashboard/kpis.py) or
+(tests/test_cockpit_support.py), either with the engine (dashboard/engine/kpis.py) or
 with an independent count over v_complaint.
 """
 
@@ -15,12 +15,12 @@ import duckdb
 import polars as pl
 import pytest
 
-from dashboard import geo
-from dashboard import regions_view as view
-from dashboard.filters import Filters
-from dashboard.kpi_source import DuckDBSource, list_filter_options
-from dashboard.kpis import compute_breakdown, compute_kpis, resolve_period
-from dashboard.periods import Period
+from dashboard.charts import geo
+from dashboard.engine.filters import Filters
+from dashboard.engine.kpi_source import DuckDBSource, list_filter_options
+from dashboard.engine.kpis import compute_breakdown, compute_kpis, resolve_period
+from dashboard.engine.periods import Period
+from dashboard.views import regions_view as view
 from tests.test_cockpit_support import demo_db  # noqa: F401  (session fixture: one demo warehouse)
 from warehouse import store
 

@@ -22,11 +22,11 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from dashboard import regions_view as view
-from dashboard.filters import Filters
-from dashboard.kpi_source import DuckDBSource, build_case_frame, list_filter_options, write_star_schema
-from dashboard.kpis import compute_breakdown, compute_period_metrics
-from dashboard.periods import Period, month_key
+from dashboard.engine.filters import Filters
+from dashboard.engine.kpi_source import DuckDBSource, build_case_frame, list_filter_options, write_star_schema
+from dashboard.engine.kpis import compute_breakdown, compute_period_metrics
+from dashboard.engine.periods import Period, month_key
+from dashboard.views import regions_view as view
 
 # (region_key, province, city) of the cities with cases all along.
 CITIES = [

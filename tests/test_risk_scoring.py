@@ -19,14 +19,14 @@ import duckdb
 import pytest
 
 from dashboard.__main__ import main as dashboard_main
-from dashboard.config import setting
-from dashboard.filters import Filters
-from dashboard.kpi_source import DuckDBSource
-from dashboard.periods import Period
-from dashboard.risk_view import build_risk_breakdown, build_risk_pools
+from dashboard.engine.filters import Filters
+from dashboard.engine.kpi_source import DuckDBSource
+from dashboard.engine.periods import Period
+from dashboard.views.risk_view import build_risk_breakdown, build_risk_pools
 from tests.builders import BASE_TIME, build_cases, case_row
 from warehouse import store
 from warehouse.importer.pipeline import load_frame
+from warehouse.settings import setting
 
 PLAIN: dict[str, Any] = {
     "channel": "电话",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.safe_text import escape_markdown
+from dashboard.engine.safe_text import escape_markdown
 
 VALUES = [
     "![x](http://198.51.100.1/p.png)",

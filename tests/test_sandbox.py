@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard.sandbox import COMPLAINANT_KEY_CHARS, SandboxError, open_sandbox, parse_select, run_sql
+from dashboard.engine.sandbox import COMPLAINANT_KEY_CHARS, SandboxError, open_sandbox, parse_select, run_sql
 from tests.sql_warehouse import build_sql_warehouse
 
 

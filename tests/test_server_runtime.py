@@ -1,4 +1,4 @@
-"""The serving process's safety net (dashboard/server_runtime.py): the run watchdog and the stall dump.
+"""The serving process's safety net (dashboard/app/server_runtime.py): the run watchdog and the stall dump.
 
 The watchdog must name the page, the session, the user and where the stuck thread is; a thread that
 holds the GIL so long that no Python code can run (what the Polars deadlock looked like) must still
@@ -15,7 +15,7 @@ import threading
 import pytest
 
 from dashboard.__main__ import main as dashboard_main
-from dashboard.server_runtime import RunWatchdog
+from dashboard.app.server_runtime import RunWatchdog
 from tests.test_cockpit_support import PROJECT_ROOT
 
 
@@ -61,7 +61,7 @@ def test_runs_within_the_limit_are_not_reported() -> None:
 GIL_HOG = textwrap.dedent(
     """
     import re, sys
-    from dashboard.server_runtime import RunWatchdog
+    from dashboard.app.server_runtime import RunWatchdog
 
     def hold_the_gil():
         # Catastrophic backtracking: seconds inside the regex engine, which never releases the GIL.

@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 from streamlit.testing.v1 import AppTest
 
-from dashboard.filters import Filters
-from dashboard.kpi_source import list_filter_options
+from dashboard.engine.filters import Filters
+from dashboard.engine.kpi_source import list_filter_options
 from tests import test_cockpit_support as support
 
 demo_db = support.demo_db

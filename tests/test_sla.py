@@ -18,12 +18,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dashboard import sla, sla_view
-from dashboard.asof import resolve_as_of
-from dashboard.filters import Filters
-from dashboard.kpi_source import DuckDBSource
-from dashboard.kpis import compute_period_metrics
-from dashboard.periods import Period
+from dashboard.engine import sla
+from dashboard.engine.asof import resolve_as_of
+from dashboard.engine.filters import Filters
+from dashboard.engine.kpi_source import DuckDBSource
+from dashboard.engine.kpis import compute_period_metrics
+from dashboard.engine.periods import Period
+from dashboard.views import sla_view
 from tests.builders import build_cases, build_events
 from warehouse import store
 
@@ -38,17 +39,33 @@ LATE, ON_TIME = ACCEPT + timedelta(minutes=1), ACCEPT
 
 
 def _accept(case_id: str, start: datetime, took: timedelta | None) -> dict[str, object]:
-    return {"case_id": case_id, "stage": "受理", "started_at": start, "finished_at": None if took is None else start + took}
+    return {
+        "case_id": case_id,
+        "stage": "受理",
+        "started_at": start,
+        "finished_at": None if took is None else start + took,
+    }
 
 
 # department -> [(case_id, start of its 受理, how long it took)]
 ACCEPT_STAGES = {
-    "甲部": [("J1", datetime(2024, 2, 1, 9), LATE), ("J2", datetime(2024, 2, 2, 9), LATE),
-             ("J3", datetime(2024, 4, 1, 9), LATE), ("J4", datetime(2024, 4, 2, 9), LATE)],
-    "乙部": [("Y1", datetime(2024, 2, 1, 9), LATE), ("Y2", datetime(2024, 2, 2, 9), ON_TIME),
-             ("Y3", datetime(2024, 2, 3, 9), LATE)],
-    "丙部": [("B1", datetime(2024, 2, 1, 9), LATE), ("B2", datetime(2024, 2, 2, 9), LATE),
-             ("B3", datetime(2024, 8, 1, 9), LATE), ("B4", datetime(2024, 8, 2, 9), LATE)],
+    "甲部": [
+        ("J1", datetime(2024, 2, 1, 9), LATE),
+        ("J2", datetime(2024, 2, 2, 9), LATE),
+        ("J3", datetime(2024, 4, 1, 9), LATE),
+        ("J4", datetime(2024, 4, 2, 9), LATE),
+    ],
+    "乙部": [
+        ("Y1", datetime(2024, 2, 1, 9), LATE),
+        ("Y2", datetime(2024, 2, 2, 9), ON_TIME),
+        ("Y3", datetime(2024, 2, 3, 9), LATE),
+    ],
+    "丙部": [
+        ("B1", datetime(2024, 2, 1, 9), LATE),
+        ("B2", datetime(2024, 2, 2, 9), LATE),
+        ("B3", datetime(2024, 8, 1, 9), LATE),
+        ("B4", datetime(2024, 8, 2, 9), LATE),
+    ],
     "戊部": [("W1", AS_OF - ACCEPT - timedelta(minutes=1), None), ("W2", AS_OF - ACCEPT + timedelta(minutes=1), None)],
 }
 DECIDED = datetime(2024, 3, 1, 9)  # 丁部's 决策 finishes here (on time)
@@ -60,17 +77,40 @@ def build_sla_rows() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     for department, stages in ACCEPT_STAGES.items():
         for case_id, start, took in stages:
             closed = None if took is None else start + timedelta(days=3)
-            cases.append({"case_id": case_id, "received_at": start, "closed_at": closed,
-                          "status": "办理中" if closed is None else "已办结", "department": department, "channel": "电话"})
+            cases.append(
+                {
+                    "case_id": case_id,
+                    "received_at": start,
+                    "closed_at": closed,
+                    "status": "办理中" if closed is None else "已办结",
+                    "department": department,
+                    "channel": "电话",
+                }
+            )
             events.append(_accept(case_id, start, took))
     for case_id, feedback_done in (("D1", DECIDED + FEEDBACK), ("D2", DECIDED + FEEDBACK + timedelta(minutes=1))):
         received = DECIDED - timedelta(days=2)
-        cases.append({"case_id": case_id, "received_at": received, "closed_at": feedback_done + timedelta(hours=1),
-                      "status": "已办结", "department": "丁部", "channel": "电话", "case_type": "复杂"})
+        cases.append(
+            {
+                "case_id": case_id,
+                "received_at": received,
+                "closed_at": feedback_done + timedelta(hours=1),
+                "status": "已办结",
+                "department": "丁部",
+                "channel": "电话",
+                "case_type": "复杂",
+            }
+        )
         events.append({"case_id": case_id, "stage": "决策", "started_at": received, "finished_at": DECIDED})
         # 反馈 starts late but takes only three hours: its clock runs from 决策's finish.
-        events.append({"case_id": case_id, "stage": "反馈", "started_at": feedback_done - timedelta(hours=3),
-                       "finished_at": feedback_done})
+        events.append(
+            {
+                "case_id": case_id,
+                "stage": "反馈",
+                "started_at": feedback_done - timedelta(hours=3),
+                "finished_at": feedback_done,
+            }
+        )
     return cases, events
 
 
@@ -93,10 +133,18 @@ OVERDUE_CASES = [
 
 def build_overdue_rows() -> list[dict[str, object]]:
     return [
-        {"case_id": case_id, "received_at": _day(received), "closed_at": None if closed is None else _day(closed, 11),
-         "status": "办理中" if closed is None else "已办结", "deadline_days": days,
-         "channel": "来访" if days == 60 else "电话", "department": "己部", "complainant_name": f"王{case_id}明",
-         "complainant_id": f"ID-{case_id}-0001", "phone": "13912345678"}
+        {
+            "case_id": case_id,
+            "received_at": _day(received),
+            "closed_at": None if closed is None else _day(closed, 11),
+            "status": "办理中" if closed is None else "已办结",
+            "deadline_days": days,
+            "channel": "来访" if days == 60 else "电话",
+            "department": "己部",
+            "complainant_name": f"王{case_id}明",
+            "complainant_id": f"ID-{case_id}-0001",
+            "phone": "13912345678",
+        }
         for case_id, received, closed, days in OVERDUE_CASES
     ]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dashboard import sla, workdays
+from dashboard.engine import sla, workdays
 from tests.builders import build_cases, build_events
 from warehouse import store
 from warehouse.importer.pipeline import load_frame
@@ -151,7 +151,7 @@ def test_a_year_the_package_does_not_know_falls_back_to_monday_to_friday() -> No
 
 
 def test_the_page_says_when_working_days_fall_back() -> None:
-    from dashboard import sla_view
+    from dashboard.views import sla_view
 
     working = sla.ClockRules(CLOCKS.decision_by_case_type, working=True)
     _text, warning = sla_view.describe_clocks(working, datetime(2026, 12, 20))  # clocks reach into 2027

@@ -21,7 +21,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from dashboard import sla
+from dashboard.engine import sla
 from tests.builders import PROVINCES, build_cases, build_events
 from warehouse import store
 

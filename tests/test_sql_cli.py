@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.config import PROJECT_ROOT
-from dashboard.sandbox import open_sandbox
+from dashboard.engine.sandbox import open_sandbox
 from tests.sql_warehouse import build_sql_warehouse
+from warehouse.settings import PROJECT_ROOT
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from test_marts_support import at, build_warehouse
 
-from dashboard.config import PROJECT_ROOT
 from warehouse import store
 from warehouse.__main__ import main
+from warehouse.settings import PROJECT_ROOT
 
 STATUS_KEYS = {"db", "tables", "batches", "quarantined", "last_load_at", "latest_received_at"}
 

@@ -48,7 +48,7 @@ def test_no_python_callbacks_inside_polars_in_product_code() -> None:
         for path in product_files()
         for line, what in find_callbacks(path.read_text(encoding="utf-8"))
     ]
-    assert offenders == [], "format in plain Python instead (dashboard.formatting.format_series):\n" + "\n".join(
+    assert offenders == [], "format in plain Python instead (dashboard.engine.formatting.format_series):\n" + "\n".join(
         offenders
     )
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dashboard import trends_view as tv
-from dashboard.filters import Filters
-from dashboard.kpi_source import DuckDBSource, list_filter_options
-from dashboard.kpis import compute_breakdown, compute_period_metrics, resolve_period
-from dashboard.metrics import KPI_IDS, target_for
-from dashboard.periods import Period, previous_year
+from dashboard.engine.filters import Filters
+from dashboard.engine.kpi_source import DuckDBSource, list_filter_options
+from dashboard.engine.kpis import compute_breakdown, compute_period_metrics, resolve_period
+from dashboard.engine.metrics import KPI_IDS, target_for
+from dashboard.engine.periods import Period, previous_year
+from dashboard.views import trends_view as tv
 from tests import test_cockpit_support as support
 from warehouse import store
 

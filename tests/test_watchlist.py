@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 
 from dashboard.commands import watchlist as watchlist_command
-from dashboard.config import setting
-from dashboard.filters import Filters
-from dashboard.watchlist import (
+from dashboard.engine.filters import Filters
+from dashboard.engine.watchlist import (
     count_watchlist,
     find_complainant_key,
     format_watchlist_table,
@@ -26,6 +25,7 @@ from dashboard.watchlist import (
 from tests.builders import build_cases, case_row
 from warehouse import store
 from warehouse.importer.pipeline import load_frame
+from warehouse.settings import setting
 
 AS_OF = date(2025, 6, 30)
 PLAIN: dict[str, Any] = {

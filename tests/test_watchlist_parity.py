@@ -20,8 +20,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from dashboard.filters import Filters
-from dashboard.watchlist import (
+from dashboard.engine.filters import Filters
+from dashboard.engine.watchlist import (
     SHORT_ID_LENGTH,
     WATCH_LABELS,
     WATCH_LEVELS,

@@ -2,7 +2,7 @@
 
 Why: at 10 million cases every KPI query over the case table scans millions of
 rows, and the cockpit asks ~20 of them per filter state. The tallies of
-dashboard/kpis.py are sums of per-case indicators anchored on one date (受理,
+dashboard/engine/kpis.py are sums of per-case indicators anchored on one date (受理,
 办结 or 到期), so they can be summed ahead per day. Summing ahead over *all*
 filter columns at once would not shrink anything (city × product × issue ×
 channel × department per day is about one case per cell), so each table holds

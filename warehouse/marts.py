@@ -18,12 +18,12 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from dashboard.config import setting
 from warehouse import aggregates, store
 from warehouse.aggregates import build_aggregates
 from warehouse.importer.regions_us import US_REGIONS, canonical_us_state
 from warehouse.reference.regions import canonical_city, canonical_province, cities, provinces
 from warehouse.risk_settings import write_risk_settings
+from warehouse.settings import setting
 
 Schema = dict[str, Any]  # column -> polars dtype
 REGION_GROUP_MEMBER_SCHEMA: Schema = {

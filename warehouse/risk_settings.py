@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from dashboard.config import setting
+from warehouse.settings import setting
 
 # factor (settings key) -> (reason shown to the user, order of the reasons, default points)
 RISK_FACTORS: dict[str, tuple[str, int, int]] = {

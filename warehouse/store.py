@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from dashboard.config import db_path, setting
+from warehouse.settings import db_path, setting
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
@@ -47,9 +47,7 @@ def open_reader(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the current version (a consistent snapshot)."""
     current = current_version(path)
     if current is None:
-        raise FileNotFoundError(
-            f"没有找到数据仓库 {db_path(path)}：请先运行 `python -m warehouse demo` 或导入数据。"
-        )
+        raise FileNotFoundError(f"没有找到数据仓库 {db_path(path)}：请先运行 `python -m warehouse demo` 或导入数据。")
     limit = setting("warehouse", "reader_memory_limit", default="2GB")
     spill = Path(tempfile.gettempdir()) / "cockpit-duckdb-spill"
     con = duckdb.connect(str(current), read_only=True)

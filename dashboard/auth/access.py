@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
+from dashboard.auth import current
 from dashboard.auth.users import User
-from dashboard.config import setting
-from dashboard.filters import Filters
+from dashboard.engine.filters import Filters
+from warehouse.settings import setting
 
 ALL_PAGES = "*"
 ADMIN_ROLE = "管理员"
@@ -83,10 +84,8 @@ def outside_binding(filters: Filters, provinces: tuple[str, ...]) -> tuple[str, 
 
 # ---- the signed-in user of this session (for other modules: export, pack) ----------------------
 def current_user() -> User | None:
-    """The signed-in User of this Streamlit session, or None (see dashboard.auth.session)."""
-    from dashboard.auth import session
-
-    return session.current_user()
+    """The signed-in User of this Streamlit session, or None (installed by dashboard.app.auth_session)."""
+    return current.current_user()
 
 
 def bound_filters(filters: Filters) -> Filters:

@@ -28,7 +28,7 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.config import db_path
+from warehouse.settings import db_path
 
 ACTIONS: dict[str, str] = {
     "login": "登录",

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 
 from dashboard.auth import state
-from dashboard.config import setting
+from warehouse.settings import setting
 
 MAX_NAME = 64  # a typed name is cut to this before it is counted or audited
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 import sys
+import tomllib
 from pathlib import Path
 
 from dashboard.auth import policy
 from dashboard.auth.access import ADMIN_ROLE
 from dashboard.auth.users import User, hash_password, write_users
-from dashboard.config import PROJECT_ROOT, db_path, setting
+from warehouse.settings import PROJECT_ROOT, db_path, setting
 
 DEMO, PRODUCTION = "demo", "production"
 DEMO_ADMIN = "admin"
@@ -69,13 +70,18 @@ def ensure_demo_admin(path: Path) -> str | None:
 
 
 def oidc_configured() -> bool:
-    """True when .streamlit/secrets.toml has an [auth] section for st.login (needs Authlib)."""
-    import streamlit as st
+    """True when .streamlit/secrets.toml has an [auth] section for st.login (needs Authlib).
 
-    try:
-        section = st.secrets.get("auth")
-    except Exception:  # no secrets file at all  # noqa: BLE001
-        return False
+    Read with tomllib from Streamlit's two default places (the project's, then the user's), so that the
+    start-up check needs no Streamlit runtime."""
+    section: dict = {}
+    for path in (Path.cwd() / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml"):
+        try:
+            section = tomllib.loads(path.read_text(encoding="utf-8")).get("auth") or {}
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        if section:
+            break
     return bool(section) and bool(section.get("client_id") or any(isinstance(v, dict) for v in section.values()))
 
 

@@ -12,7 +12,7 @@ import secrets
 import string
 from datetime import date
 
-from dashboard.config import setting
+from warehouse.settings import setting
 
 CLASS_NAMES = ("小写字母", "大写字母", "数字", "其他符号")
 

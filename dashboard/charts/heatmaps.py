@@ -1,6 +1,6 @@
 """Heatmaps as ECharts options: province × month, region × business line, product × issue, weekday × hour.
 
-Input is a long frame `row, column, value` (dashboard/regions_view.py); the
+Input is a long frame `row, column, value` (dashboard/views/regions_view.py); the
 builder lays it on a grid in the order given and colours it with the theme's
 sequential reds. A cell without a value stays blank (not 0).
 """

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from dashboard.cockpit_view import sparkline_values
-from dashboard.formatting import MISSING, format_change, format_points, format_value
-from dashboard.i18n import metric_name, text
-from dashboard.kpis import KpiFigure, KpiReport
-from dashboard.metrics import Metric, get_metric
+from dashboard.engine.formatting import MISSING, format_change, format_points, format_value
+from dashboard.engine.i18n import metric_name, text
+from dashboard.engine.kpis import KpiFigure, KpiReport
+from dashboard.engine.metrics import Metric, get_metric
+from dashboard.views.cockpit_view import sparkline_values
 
 # The first row fits a 1440x900 screen; the second row is the detail leadership asks for next.
 HEADLINE_IDS: tuple[str, ...] = (

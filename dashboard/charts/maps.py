@@ -2,7 +2,7 @@
 
 A `MapChart` carries everything a renderer needs with no network: the options,
 the name the map is registered under and its GeoJSON (assets/maps, see
-dashboard/geo.py). The page draws it with streamlit-echarts
+dashboard/charts/geo.py). The page draws it with streamlit-echarts
 (`st_echarts(chart.options, map=Map(chart.map_name, chart.geojson))`); an export
 can hand the same three to ECharts' `registerMap` and `setOption`.
 """
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from dashboard import geo
+from dashboard.charts import geo
 from dashboard.charts.theme import SEQUENTIAL, echarts_theme
 from dashboard.charts.values import to_display, unit_suffix
 

@@ -6,8 +6,8 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.charts.theme import PALETTE, apply_plotly_theme
-from dashboard.formatting import format_count, format_percent, format_series
-from dashboard.i18n import text
+from dashboard.engine.formatting import format_count, format_percent, format_series
+from dashboard.engine.i18n import text
 
 MAX_BARS = 8
 

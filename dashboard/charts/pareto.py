@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.charts.theme import NEUTRAL, PALETTE, SEQUENTIAL, apply_plotly_theme
-from dashboard.formatting import format_percent, format_series
+from dashboard.engine.formatting import format_percent, format_series
 
 
 def build_pareto_figure(issues: pl.DataFrame, cut: float, title: str = "问题类型帕累托") -> go.Figure:

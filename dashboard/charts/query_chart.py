@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.charts.theme import PALETTE, SEQUENTIAL, apply_plotly_theme
-from dashboard.queries import ChartSpec
+from dashboard.engine.queries import ChartSpec
 
 MAX_POINTS = 5_000  # a chart of more rows is unreadable and slow in the browser; the table still shows them
 MAX_BARS = 30  # a bar per category stays legible up to about this many; the table below has the rest

@@ -1,7 +1,7 @@
 """Rankings of provinces or cities by a metric: a table with 12-month sparklines, and a bar chart.
 
 `build_ranking_table` gives the rows the page shows in a selectable table
-(`ranking_columns` configures its number format and sparkline column);
+(dashboard/app/table_columns.py configures its number format and sparkline column);
 `build_ranking_bars` is the same ranking as ECharts horizontal bars for exports.
 """
 
@@ -13,7 +13,7 @@ import polars as pl
 
 from dashboard.charts.theme import PALETTE, echarts_theme
 from dashboard.charts.values import to_display, unit_suffix
-from dashboard.formatting import MISSING
+from dashboard.engine.formatting import MISSING
 
 RANK, REGION, VALUE, TREND, VOLUME = "排名", "地区", "指标值", "近12个月", "投诉量"
 
@@ -53,21 +53,6 @@ def build_ranking_table(values: pl.DataFrame, unit: str, with_volume: bool = Tru
 def _sparkline(monthly: list[float | None], unit: str) -> list[float]:
     points = [to_display(0 if v is None and unit == "count" else v, unit) for v in monthly]
     return [p for p in points if p is not None]
-
-
-def ranking_columns(value_label: str, unit: str) -> dict[str, Any]:
-    """Streamlit column_config for the ranking table (number format by unit, sparkline)."""
-    import streamlit as st
-
-    decimals = {"rate": 1, "count": 0}.get(unit, 2)
-    suffix = unit_suffix(unit)
-    return {
-        RANK: st.column_config.NumberColumn(RANK, width=40),
-        REGION: st.column_config.TextColumn(REGION, width=104),
-        VALUE: st.column_config.NumberColumn(f"{value_label}（{suffix}）", format=f"%.{decimals}f", width=96),
-        VOLUME: st.column_config.NumberColumn(VOLUME, format="%d", width=56),
-        TREND: st.column_config.LineChartColumn(TREND, width=96),
-    }
 
 
 def build_ranking_bars(

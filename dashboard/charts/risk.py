@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.charts.theme import BAD, NEUTRAL, WARNING, apply_plotly_theme
-from dashboard.formatting import format_count, format_percent, format_series
+from dashboard.engine.formatting import format_count, format_percent, format_series
 
 RISK_COLOURS: dict[str, str] = {"高": BAD, "中": WARNING, "低": NEUTRAL}
 RISK_NAMES: dict[str, str] = {"高": "高风险", "中": "中风险", "低": "低风险"}

@@ -6,8 +6,8 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.charts.theme import BAD, NEUTRAL, PALETTE, apply_plotly_theme
-from dashboard.formatting import format_change, format_count, format_value
-from dashboard.i18n import text
+from dashboard.engine.formatting import format_change, format_count, format_value
+from dashboard.engine.i18n import text
 
 TOTAL = "__total__"
 

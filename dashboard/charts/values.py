@@ -1,7 +1,7 @@
 """Numbers as charts show them: rates in percent, per-million with two decimals, counts whole.
 
 ECharts formats tooltips and labels from templates (`{c}`), not from Python, so
-the chart builders hand it values already in display units; `dashboard/formatting.py`
+the chart builders hand it values already in display units; `dashboard/engine/formatting.py`
 stays the place for text figures.
 """
 

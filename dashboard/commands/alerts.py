@@ -13,10 +13,10 @@ import json
 import sys
 from datetime import date
 
-from dashboard.alerts import build_alerts_json, compute_alerts
 from dashboard.commands import open_warehouse
 from dashboard.commands.kpis import build_filters, render_table
-from dashboard.filters import DIMENSION_FIELDS
+from dashboard.engine.alerts import build_alerts_json, compute_alerts
+from dashboard.engine.filters import DIMENSION_FIELDS
 
 
 def _parse_day(text: str) -> date:

@@ -18,12 +18,12 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from dashboard.backlog import compute_backlog
 from dashboard.commands import open_warehouse
-from dashboard.filters import DIMENSION_FIELDS, Filters
-from dashboard.formatting import MISSING, format_change, format_points, format_value
-from dashboard.kpi_source import DuckDBSource
-from dashboard.kpis import (
+from dashboard.engine.backlog import compute_backlog
+from dashboard.engine.filters import DIMENSION_FIELDS, Filters
+from dashboard.engine.formatting import MISSING, format_value
+from dashboard.engine.kpi_source import DuckDBSource
+from dashboard.engine.kpis import (
     DIMENSION_LABELS,
     DIMENSIONS,
     KpiReport,
@@ -33,8 +33,9 @@ from dashboard.kpis import (
     compute_mix,
     resolve_period,
 )
-from dashboard.metrics import KPI_IDS, STATUS_LABELS, get_metric
-from dashboard.periods import PRESETS, Period
+from dashboard.engine.metrics import KPI_IDS, STATUS_LABELS, get_metric
+from dashboard.engine.periods import PRESETS, Period
+from dashboard.views.kpi_wording import change_text, target_text
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -132,23 +133,6 @@ def render_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _change_text(unit: str, value: float | None, earlier: float | None, relative: float | None) -> str:
-    """Rates change in percentage points (9.0% -> 9.3%: +0.3个百分点); counts and days in percent."""
-    if unit == "rate":
-        return format_points(None if value is None or earlier is None else value - earlier)
-    return format_change(relative)
-
-
-def _target_text(metric_id: str, target: float | None, field: str | None) -> str:
-    if target is None:
-        return ""
-    metric = get_metric(metric_id)
-    sign = "≤" if metric.lower_is_better else "≥"
-    if field == "yoy":
-        return f"同比{sign}{format_change(target)}"
-    return f"{sign}{format_value(target, metric.unit)}"
-
-
 def render_text(report: KpiReport, payload: dict[str, Any], filters: Filters) -> str:
     lines = [
         f"期间：{report.period.label()}（上年同期 {report.previous_year.label()}；"
@@ -169,10 +153,10 @@ def render_text(report: KpiReport, payload: dict[str, Any], filters: Filters) ->
                 metric.name_zh,
                 format_value(figure.value, metric.unit),
                 format_value(figure.previous_year, metric.unit),
-                _change_text(metric.unit, figure.value, figure.previous_year, figure.yoy),
+                change_text(metric.unit, figure.value, figure.previous_year, figure.yoy),
                 format_value(figure.previous_period, metric.unit),
-                _change_text(metric.unit, figure.value, figure.previous_period, figure.pop),
-                _target_text(metric_id, figure.target, figure.target_field),
+                change_text(metric.unit, figure.value, figure.previous_period, figure.pop),
+                target_text(metric_id, figure.target, figure.target_field),
                 STATUS_LABELS.get(figure.status or "", ""),
             ]
         )

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from dashboard.commands import open_warehouse
 from dashboard.commands.kpis import _parse_day
+from dashboard.engine.periods import Period
 from dashboard.export.pack.build import FORMATS, build_pack_file, default_period
-from dashboard.periods import Period
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

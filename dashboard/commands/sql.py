@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from dashboard.sandbox import SandboxError, run_sql
+from dashboard.engine.sandbox import SandboxError, run_sql
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

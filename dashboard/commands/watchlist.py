@@ -14,8 +14,8 @@ import sys
 from datetime import date
 
 from dashboard.commands import open_warehouse
-from dashboard.filters import DIMENSION_FIELDS, Filters
-from dashboard.watchlist import (
+from dashboard.engine.filters import DIMENSION_FIELDS, Filters
+from dashboard.engine.watchlist import (
     WATCH_LABELS,
     WATCH_LEVELS,
     WatchRules,

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
+from dashboard.auth import access, current
+from dashboard.auth.users import User
+
 DEMO_USER = "演示用户"
 EXPORT_PERMISSION = "export"  # the pseudo-page of settings.toml [roles] that allows downloads
 
 
-def _signed_in():  # noqa: ANN202 - dashboard.auth.users.User | None
-    from streamlit.runtime import exists
-
-    if not exists():  # CLI and unit tests: no session, no login (and no Streamlit warnings)
-        return None
-    try:
-        from dashboard.auth import access
-
-        return access.current_user()
-    except Exception:  # noqa: BLE001 - no login module or no session: the demo user
-        return None
+def _signed_in() -> User | None:
+    return current.current_user()  # None in the CLI and unit tests: no session, no login
 
 
 def current_user_label() -> str:
@@ -30,6 +24,4 @@ def may_export() -> bool:
     user = _signed_in()
     if user is None:
         return True
-    from dashboard.auth import access
-
     return access.can_open(user.role, EXPORT_PERMISSION)

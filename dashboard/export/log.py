@@ -12,8 +12,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dashboard.config import db_path
+from dashboard.auth import current
 from dashboard.export.identity import current_user_label
+from warehouse.settings import db_path
 
 
 def export_log_path(db: str | os.PathLike[str] | None = None) -> Path:
@@ -36,10 +37,7 @@ def log_export(
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as log:
         log.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
-    from dashboard.auth import access, session  # the auth layer imports Streamlit: only when exporting
-
-    if access.current_user() is not None:
-        session.record("export", detail={"what": what, "format": fmt, **{k: str(v) for k, v in detail.items()}})
+    current.record("export", {"what": what, "format": fmt, **{k: str(v) for k, v in detail.items()}})
     return entry
 
 

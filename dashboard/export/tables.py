@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboard import table_export
+from dashboard.export import table_export
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser
 from benchmarks.app_memory import PeakMemorySampler, read_status_kib
 from benchmarks.browser_timing import OUTSIDE_URL, guard_network
 from dashboard.charts import kpi_cards
-from dashboard.filters import Filters
+from dashboard.engine.filters import Filters
 from tests import test_cockpit_support as support
 
 pytestmark = pytest.mark.browser

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from dashboard import sla
 from dashboard.auth import audit
+from dashboard.engine import sla
 from tests.auth_support import PASSWORD, enable_login
 from tests.browser.conftest import Cockpit
 from tests.builders import build_cases, build_events, case_row

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from dashboard import regions_view as view
-from dashboard.filters import Filters
-from dashboard.kpi_source import DuckDBSource
-from dashboard.kpis import resolve_period
+from dashboard.engine.filters import Filters
+from dashboard.engine.kpi_source import DuckDBSource
+from dashboard.engine.kpis import resolve_period
+from dashboard.views import regions_view as view
 from tests import test_cockpit_support as support
 from tests.browser.conftest import ARTIFACTS
 from warehouse import store

@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from dashboard.filters import Filters
-from dashboard.formatting import format_count
+from dashboard.engine.filters import Filters
+from dashboard.engine.formatting import format_count
 from tests import builders
 from tests import test_cockpit_support as support
 from tests.browser.conftest import (

@@ -16,11 +16,11 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.auth import audit, lockout, state
-from dashboard.config import DEFAULT_SETTINGS_PATH
 from tests.auth_support import PASSWORD, enable_login
 from tests.browser.conftest import Cockpit
 from tests.builders import build_cases, case_row, write_csv
 from warehouse.importer.pipeline import import_file
+from warehouse.settings import DEFAULT_SETTINGS_PATH
 
 pytestmark = pytest.mark.browser
 

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from dashboard.config import db_path, setting
 from warehouse import store
+from warehouse.settings import db_path, setting
 
 
 def _as_of(text: str) -> date:
@@ -34,22 +34,36 @@ def _positive(text: str) -> int:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "demo", help="生成演示数据（三年完整月份）并导入数据仓库",
+        "demo",
+        help="生成演示数据（三年完整月份）并导入数据仓库",
         description="生成一家示范银行的投诉案件、客户基数与办理环节数据（同一种子与截止日期结果完全相同），"
-                    "经导入流程装入数据仓库；或写成标准模板 CSV，供参照准备自己的导出文件。"
-                    "数据仓库已存在时按导入规则合并（同一参数重复运行全部识别为重复）；--replace 则全新生成后整体替换。",
+        "经导入流程装入数据仓库；或写成标准模板 CSV，供参照准备自己的导出文件。"
+        "数据仓库已存在时按导入规则合并（同一参数重复运行全部识别为重复）；--replace 则全新生成后整体替换。",
     )
-    parser.add_argument("--cases", type=_positive, default=None,
-                        help=f"案件数（默认 {setting('demo', 'cases', default=150000):,}）")
+    parser.add_argument(
+        "--cases", type=_positive, default=None, help=f"案件数（默认 {setting('demo', 'cases', default=150000):,}）"
+    )
     parser.add_argument("--seed", type=int, default=None, help=f"随机种子（默认 {setting('demo', 'seed')}）")
     parser.add_argument("--db", help="数据仓库路径（默认 COCKPIT_DB 或 settings.toml）")
-    parser.add_argument("--as-of", type=_as_of, default=None, dest="as_of",
-                        help="截止日期 YYYY-MM-DD：数据覆盖截至该日已完整结束的最后一个月及之前三年（默认今天）")
+    parser.add_argument(
+        "--as-of",
+        type=_as_of,
+        default=None,
+        dest="as_of",
+        help="截止日期 YYYY-MM-DD：数据覆盖截至该日已完整结束的最后一个月及之前三年（默认今天）",
+    )
     parser.add_argument("--if-missing", action="store_true", help="数据仓库已存在时不做任何事")
-    parser.add_argument("--csv-dir", type=Path, default=None,
-                        help="把演示数据写成标准模板 CSV（UTF-8 带 BOM）到该目录；不导入数据仓库，除非同时给出 --build")
-    parser.add_argument("--replace", action="store_true",
-                        help="全新生成一个演示数据仓库，完成后一次性替换现有的（生成过程中页面照常读取旧数据）")
+    parser.add_argument(
+        "--csv-dir",
+        type=Path,
+        default=None,
+        help="把演示数据写成标准模板 CSV（UTF-8 带 BOM）到该目录；不导入数据仓库，除非同时给出 --build",
+    )
+    parser.add_argument(
+        "--replace",
+        action="store_true",
+        help="全新生成一个演示数据仓库，完成后一次性替换现有的（生成过程中页面照常读取旧数据）",
+    )
     parser.add_argument("--build", action="store_true", help="与 --csv-dir 同用：写 CSV 之外也导入数据仓库")
     parser.set_defaults(handler=run)
 
@@ -76,7 +90,9 @@ def run(args: argparse.Namespace) -> int:
     for result in results:
         print(result.message, file=sys.stderr)
     if any(result.rejected for result in results):
-        print("演示数据未能全部导入（原因见上）；被拒绝的这一批没有改变数据仓库，此前已发布的批次保留。", file=sys.stderr)
+        print(
+            "演示数据未能全部导入（原因见上）；被拒绝的这一批没有改变数据仓库，此前已发布的批次保留。", file=sys.stderr
+        )
         if args.replace:
             shutil.rmtree(store.versions_dir(build_at), ignore_errors=True)
             build_at.unlink(missing_ok=True)
@@ -92,6 +108,10 @@ def _scaled(began: float, start: float, width: float) -> Callable[[float, str], 
 
     def report(fraction: float, step: str) -> None:
         elapsed = int(time.monotonic() - began)
-        print(f"[{start + width * fraction:4.0%} {elapsed // 60:02d}:{elapsed % 60:02d}] {step}", file=sys.stderr,
-              flush=True)
+        print(
+            f"[{start + width * fraction:4.0%} {elapsed // 60:02d}:{elapsed % 60:02d}] {step}",
+            file=sys.stderr,
+            flush=True,
+        )
+
     return report

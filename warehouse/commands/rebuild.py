@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dashboard.config import db_path
 from data_checks.gate import record_outcome, validate_marts
 from warehouse import store
 from warehouse.marts import marts_fingerprint, read_marts_fingerprint, rebuild_marts
+from warehouse.settings import db_path
 
 
 class MartChecksFailed(RuntimeError):

@@ -10,8 +10,8 @@ from typing import Any
 
 import duckdb
 
-from dashboard.config import db_path
 from warehouse import store
+from warehouse.settings import db_path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -22,11 +22,17 @@ def _scaled(progress: Progress | None, start: float, width: float, prefix: str =
     def report(fraction: float, step: str) -> None:
         if progress is not None:
             progress(start + width * min(max(fraction, 0.0), 1.0), prefix + step)
+
     return report
 
 
-def build_demo(db: str | Path | None = None, cases: int | None = None, seed: int | None = None,
-               as_of: date | None = None, progress: Progress | None = None) -> list[Any]:
+def build_demo(
+    db: str | Path | None = None,
+    cases: int | None = None,
+    seed: int | None = None,
+    as_of: date | None = None,
+    progress: Progress | None = None,
+) -> list[Any]:
     """Generate the demo data and load cases, customer base and events into the warehouse at `db`.
 
     Returns the pipeline's LoadResults, one per load.
@@ -57,8 +63,16 @@ def load_demo(data: DemoData, db: str | Path | None = None, progress: Progress |
         report = _scaled(progress, done / total, part.height / total, label)
         # The marts are rebuilt (and checked) once, with the last slice: a 10M-case demo would otherwise
         # rebuild them after every one of its ~30 slices.
-        result = load_frame(part, kind, db=db, file_name="demo", profile="demo", source_system="default",
-                            progress=report, rebuild=number == len(loads))
+        result = load_frame(
+            part,
+            kind,
+            db=db,
+            file_name="demo",
+            profile="demo",
+            source_system="default",
+            progress=report,
+            rebuild=number == len(loads),
+        )
         results.append(result)
         if result.rejected:
             break

@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import polars as pl
 
-from dashboard.config import setting
 from warehouse.demo import catalog
 from warehouse.demo.draws import choose, choose_by_group, choose_in_blocks
 from warehouse.demo.network import Network
@@ -28,6 +27,7 @@ from warehouse.demo.process import (
     to_whole_seconds,
 )
 from warehouse.demo.seasons import DemoPeriod, daily_weights
+from warehouse.settings import setting
 
 SECONDS_PER_DAY = 86_400
 FOLLOW_UP_SHARE = 0.14  # cases filed by someone who complained in the year before
@@ -58,8 +58,9 @@ OUTAGE_DAYS = 4
 SURGE_SIZE = 0.8  # extra cases in the surge week, relative to the province's usual week
 
 # Registration hour of day (China Standard Time).
-HOURS_ALL_DAY = np.array([0.3, 0.15, 0.1, 0.1, 0.1, 0.2, 0.5, 1.2, 2.5, 4, 4.5, 4.2, 3, 3.2, 4, 4, 3.6, 3, 2.4, 2.4,
-                          2.6, 2.1, 1.3, 0.7])
+HOURS_ALL_DAY = np.array(
+    [0.3, 0.15, 0.1, 0.1, 0.1, 0.2, 0.5, 1.2, 2.5, 4, 4.5, 4.2, 3, 3.2, 4, 4, 3.6, 3, 2.4, 2.4, 2.6, 2.1, 1.3, 0.7]
+)
 HOURS_OFFICE = np.array([0, 0, 0, 0, 0, 0, 0, 0, 0.8, 4, 5, 4.5, 1.2, 2.5, 4.6, 4.6, 4, 2, 0.4, 0, 0, 0, 0, 0])
 
 
@@ -115,9 +116,18 @@ def resolve_roots(parent: np.ndarray) -> np.ndarray:
 
 def _draw_vulnerable(rng: np.random.Generator, product: np.ndarray) -> np.ndarray:
     groups = catalog.VULNERABLE_GROUPS
-    table = np.array([[p.elderly, catalog.DISABLED_SHARE, p.small_business, p.student,
-                       1 - p.elderly - catalog.DISABLED_SHARE - p.small_business - p.student]
-                      for p in catalog.PRODUCTS])
+    table = np.array(
+        [
+            [
+                p.elderly,
+                catalog.DISABLED_SHARE,
+                p.small_business,
+                p.student,
+                1 - p.elderly - catalog.DISABLED_SHARE - p.small_business - p.student,
+            ]
+            for p in catalog.PRODUCTS
+        ]
+    )
     assert len(groups) == table.shape[1]
     return choose_by_group(rng, table, product)
 
@@ -136,8 +146,15 @@ def _draw_amounts(rng: np.random.Generator, product: np.ndarray, issue: np.ndarr
     return np.where(stated, amount, np.nan)
 
 
-def _inject_outage(rng: np.random.Generator, period: DemoPeriod, seconds: np.ndarray, follow: np.ndarray,
-                   channel: np.ndarray, product: np.ndarray, issue: np.ndarray) -> None:
+def _inject_outage(
+    rng: np.random.Generator,
+    period: DemoPeriod,
+    seconds: np.ndarray,
+    follow: np.ndarray,
+    channel: np.ndarray,
+    product: np.ndarray,
+    issue: np.ndarray,
+) -> None:
     """A mobile-banking outage of a few days in the last month: the high-frequency alert has something to find."""
     start = ((period.last_month - period.start).days + int(rng.integers(4, 20))) * SECONDS_PER_DAY
     during = (seconds >= start) & (seconds < start + OUTAGE_DAYS * SECONDS_PER_DAY)
@@ -148,8 +165,16 @@ def _inject_outage(rng: np.random.Generator, period: DemoPeriod, seconds: np.nda
     issue[hit] = catalog.ISSUES.index("系统故障")
 
 
-def _inject_regional_surge(rng: np.random.Generator, period: DemoPeriod, network: Network, seconds: np.ndarray,
-                           follow: np.ndarray, city: np.ndarray, branch: np.ndarray, city_weight: np.ndarray) -> None:
+def _inject_regional_surge(
+    rng: np.random.Generator,
+    period: DemoPeriod,
+    network: Network,
+    seconds: np.ndarray,
+    follow: np.ndarray,
+    city: np.ndarray,
+    branch: np.ndarray,
+    city_weight: np.ndarray,
+) -> None:
     """One large province gets a week of extra complaints in the last month (a regional-surge alert)."""
     provinces = network.cities["province"].to_numpy()
     by_province = pl.DataFrame({"province": provinces, "w": city_weight}).group_by("province").agg(pl.col("w").sum())
@@ -182,18 +207,30 @@ def _assign_departments(rng: np.random.Generator, product: np.ndarray, issue: np
     return department
 
 
-def _first_time_resolution(rng: np.random.Generator, person: np.ndarray, product: np.ndarray, issue: np.ndarray,
-                           received_us: np.ndarray, closed_us: np.ndarray) -> np.ndarray:
+def _first_time_resolution(
+    rng: np.random.Generator,
+    person: np.ndarray,
+    product: np.ndarray,
+    issue: np.ndarray,
+    received_us: np.ndarray,
+    closed_us: np.ndarray,
+) -> np.ndarray:
     """The source's 是否一次性化解 for a share of closed cases (1/0; -1 = not stated, so the marts derive it):
     no same-product, same-issue case from the same person within 90 days after closing."""
     window_us = int(setting("repeat", "first_time_resolution_days", default=90)) * SECONDS_PER_DAY * 1_000_000
     keys = {"person": person, "product": product, "issue": issue}
     closed = np.isfinite(closed_us)
-    left = pl.DataFrame({**{k: v[closed] for k, v in keys.items()}, "row": np.flatnonzero(closed),
-                         "at": closed_us[closed].astype(np.int64)}).sort("at")
+    left = pl.DataFrame(
+        {
+            **{k: v[closed] for k, v in keys.items()},
+            "row": np.flatnonzero(closed),
+            "at": closed_us[closed].astype(np.int64),
+        }
+    ).sort("at")
     right = pl.DataFrame({**keys, "at": received_us, "next_received": received_us}).sort("at")
-    nearest = left.join_asof(right, on="at", by=["person", "product", "issue"], strategy="forward",
-                             check_sortedness=False)  # both sorted on "at" above
+    nearest = left.join_asof(
+        right, on="at", by=["person", "product", "issue"], strategy="forward", check_sortedness=False
+    )  # both sorted on "at" above
     repeated = (nearest["next_received"] - nearest["at"]).fill_null(window_us + 1).to_numpy() <= window_us
     derived = np.zeros(len(person), dtype=bool)
     derived[nearest["row"].to_numpy()] = ~repeated
@@ -209,6 +246,7 @@ def _epoch_us(day: date) -> int:
 @dataclass
 class CaseCodes:
     """Every case as numbers (indices into the catalog and the network), in received_at order."""
+
     period: DemoPeriod
     network: Network
     received_us: np.ndarray
@@ -330,15 +368,36 @@ def draw_case_codes(rng: np.random.Generator, count: int, period: DemoPeriod, ne
     tracked = np.flatnonzero(received_us >= _epoch_us(_months_before(period.end, EVENT_MONTHS)))
     mediation, compensation, advance = _draw_outcomes(received_us, ~is_open, amount, product, issue)
     return CaseCodes(
-        period=period, network=network, received_us=received_us, closed_us=closed_us,
-        channel=channel.astype(np.int8), city=city.astype(np.int16), branch=branch.astype(np.int16),
-        product=product.astype(np.int8), issue=issue.astype(np.int8), department=department.astype(np.int8),
-        vulnerable=vulnerable.astype(np.int8), deadline=np.where(explicit, deadline, -1).astype(np.int16),
-        first_time=first_time, satisfaction=satisfaction.astype(np.int8), amount=amount, litigation=litigation,
-        mediation=mediation, compensation=compensation, advance=advance, case_type=case_type.astype(np.int8),
-        media=media, phrase=phrase.astype(np.int16), demand=demand.astype(np.int8), person_key=root,
-        person=person.astype(np.int64), people=people, tracked=tracked, timeline=timeline.take(tracked),
-        visited=(surveyed & ~is_open)[tracked], review=review[tracked],
+        period=period,
+        network=network,
+        received_us=received_us,
+        closed_us=closed_us,
+        channel=channel.astype(np.int8),
+        city=city.astype(np.int16),
+        branch=branch.astype(np.int16),
+        product=product.astype(np.int8),
+        issue=issue.astype(np.int8),
+        department=department.astype(np.int8),
+        vulnerable=vulnerable.astype(np.int8),
+        deadline=np.where(explicit, deadline, -1).astype(np.int16),
+        first_time=first_time,
+        satisfaction=satisfaction.astype(np.int8),
+        amount=amount,
+        litigation=litigation,
+        mediation=mediation,
+        compensation=compensation,
+        advance=advance,
+        case_type=case_type.astype(np.int8),
+        media=media,
+        phrase=phrase.astype(np.int16),
+        demand=demand.astype(np.int8),
+        person_key=root,
+        person=person.astype(np.int64),
+        people=people,
+        tracked=tracked,
+        timeline=timeline.take(tracked),
+        visited=(surveyed & ~is_open)[tracked],
+        review=review[tracked],
     )
 
 
@@ -404,13 +463,16 @@ def case_frame(codes: CaseCodes, rows: slice) -> pl.DataFrame:
     deadline = codes.deadline[rows]
     first_time = codes.first_time[rows]
     amount = codes.amount[rows]
-    return pl.DataFrame([
-        day_label.gather(day).alias("day"),
-        pl.Series(sequence).cast(pl.String).str.zfill(6).alias("sequence"),
-    ]).select(
+    return pl.DataFrame(
+        [
+            day_label.gather(day).alias("day"),
+            pl.Series(sequence).cast(pl.String).str.zfill(6).alias("sequence"),
+        ]
+    ).select(
         pl.concat_str(pl.lit("TS"), "day", "sequence").alias("case_id"),
         pl.Series("received_at", received_us).cast(pl.Datetime("us")),
-        pl.Series("closed_at", np.where(is_open, 0, closed_us).astype(np.int64)).cast(pl.Datetime("us"))
+        pl.Series("closed_at", np.where(is_open, 0, closed_us).astype(np.int64))
+        .cast(pl.Datetime("us"))
         .set(pl.Series(is_open), None),
         _labels(("已办结", "办理中"), is_open.astype(np.int8), "status"),
         _labels(channels, channel, "channel"),
@@ -433,9 +495,14 @@ def case_frame(codes: CaseCodes, rows: slice) -> pl.DataFrame:
         pl.Series("litigation", codes.litigation[rows]),
         pl.Series("media_exposure", codes.media[rows]),
         _labels(catalog.CASE_TYPES, codes.case_type[rows], "case_type"),
-        pl.concat_str(pl.lit("客户反映"), _labels(product_names, product, "p"),
-                      _labels(phrases, codes.phrase[rows], "x"), pl.lit("，"),
-                      _labels(catalog.DEMANDS, codes.demand[rows], "d"), pl.lit("。")).alias("summary"),
+        pl.concat_str(
+            pl.lit("客户反映"),
+            _labels(product_names, product, "p"),
+            _labels(phrases, codes.phrase[rows], "x"),
+            pl.lit("，"),
+            _labels(catalog.DEMANDS, codes.demand[rows], "d"),
+            pl.lit("。"),
+        ).alias("summary"),
         _nullable_labels(MEDIATION_LABELS, codes.mediation[rows], "mediation"),
         pl.Series("compensation", codes.compensation[rows], pl.Float64, nan_to_null=True).cast(pl.Decimal(18, 2)),
         pl.Series("advance_payment", codes.advance[rows] == 1).set(pl.Series(codes.advance[rows] < 0), None),
@@ -448,8 +515,14 @@ def event_frame(codes: CaseCodes, case_ids: pl.Series, rows: slice) -> pl.DataFr
     lo, hi = np.searchsorted(codes.tracked, [rows.start, rows.stop])
     positions = codes.tracked[lo:hi]
     span = np.arange(lo, hi)
-    return build_events(case_ids.gather(positions - rows.start), codes.received_us[positions],
-                        codes.timeline.take(span), codes.visited[span], codes.review[span], codes.cutoff_us)
+    return build_events(
+        case_ids.gather(positions - rows.start),
+        codes.received_us[positions],
+        codes.timeline.take(span),
+        codes.visited[span],
+        codes.review[span],
+        codes.cutoff_us,
+    )
 
 
 def _months_before(day: date, months: int) -> date:

@@ -24,8 +24,9 @@ def choose_by_group(rng: np.random.Generator, table: np.ndarray, groups: np.ndar
     return np.minimum(position - groups * table.shape[1], table.shape[1] - 1)
 
 
-def choose_in_blocks(rng: np.random.Generator, block_of_item: np.ndarray, weight: np.ndarray,
-                     blocks: np.ndarray) -> np.ndarray:
+def choose_in_blocks(
+    rng: np.random.Generator, block_of_item: np.ndarray, weight: np.ndarray, blocks: np.ndarray
+) -> np.ndarray:
     """For each row, an item of its block drawn with the items' weights (items sorted by block, blocks 0..B-1).
 
     Used for "an outlet of this case's city": blocks of different sizes, one searchsorted. Shares sum to 1

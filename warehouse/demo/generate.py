@@ -9,11 +9,11 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from dashboard.config import setting
 from warehouse.demo.cases import case_frame, draw_case_codes, event_frame
 from warehouse.demo.contacts import draw_contacts
 from warehouse.demo.network import build_network, customer_base
 from warehouse.demo.seasons import DemoPeriod, demo_period
+from warehouse.settings import setting
 
 Progress = Callable[[float, str], None]
 CHUNK_ROWS = 1_000_000
@@ -37,8 +37,9 @@ def default_seed() -> int:
     return int(setting("demo", "seed", default=20260101))
 
 
-def generate_demo(cases: int | None = None, seed: int | None = None, as_of: date | None = None,
-                  progress: Progress | None = None) -> DemoData:
+def generate_demo(
+    cases: int | None = None, seed: int | None = None, as_of: date | None = None, progress: Progress | None = None
+) -> DemoData:
     """Cases, customer base and process events of the demo bank (deterministic for seed, cases, as_of)."""
     cases = default_case_count() if cases is None else cases
     seed = default_seed() if seed is None else seed
@@ -61,7 +62,18 @@ def generate_demo(cases: int | None = None, seed: int | None = None, as_of: date
         case_parts.append(case_frame(codes, rows))
         event_parts.append(event_frame(codes, case_parts[-1]["case_id"], rows))
         report(0.4 + 0.6 * rows.stop / cases, f"已生成 {rows.stop:,} / {cases:,} 件案件及其办理环节")
-    contacts = draw_contacts(contact_rng, codes.person_key, codes.received_us, codes.cutoff_us,
-                             int(codes.received_us[codes.tracked[0]]) if len(codes.tracked) else codes.cutoff_us)
-    return DemoData(cases=pl.concat(case_parts, rechunk=False), customers=customers,
-                    events=pl.concat(event_parts, rechunk=False), contacts=contacts, period=period, seed=seed)
+    contacts = draw_contacts(
+        contact_rng,
+        codes.person_key,
+        codes.received_us,
+        codes.cutoff_us,
+        int(codes.received_us[codes.tracked[0]]) if len(codes.tracked) else codes.cutoff_us,
+    )
+    return DemoData(
+        cases=pl.concat(case_parts, rechunk=False),
+        customers=customers,
+        events=pl.concat(event_parts, rechunk=False),
+        contacts=contacts,
+        period=period,
+        seed=seed,
+    )

@@ -21,9 +21,43 @@ GIVEN = (
     "梓子轩涵博一嘉诗雨思晓海林云春梅丹宁鑫波东欢荣新亮成翔鸿瑶蕾璐睿泽昊然悦彤"
 )
 MOBILE_PREFIXES = (
-    "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "153", "155", "156",
-    "157", "158", "159", "166", "173", "176", "177", "178", "180", "181", "182", "183", "185", "186", "187",
-    "188", "189", "191", "193", "195", "198", "199",
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "153",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "166",
+    "173",
+    "176",
+    "177",
+    "178",
+    "180",
+    "181",
+    "182",
+    "183",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
+    "191",
+    "193",
+    "195",
+    "198",
+    "199",
 )
 # Customer numbers: a bijection of the person's key modulo a 10-digit prime, so ids are unique
 # but do not reveal the order in which complainants appeared.
@@ -37,6 +71,7 @@ MISSING_NAME_SHARE, MISSING_PHONE_SHARE = 0.01, 0.04
 @dataclass(frozen=True)
 class People:
     """One entry per person: the codes of their name and phone."""
+
     surname: np.ndarray
     first: np.ndarray
     second: np.ndarray  # -1: a one-character given name
@@ -67,25 +102,31 @@ def customer_ids(person_key: np.ndarray) -> pl.Series:
 
 def names(people: People, index: np.ndarray) -> pl.Series:
     second = people.second[index]
-    frame = pl.DataFrame({
-        "s": pl.Series(list(SURNAMES)).gather(people.surname[index]),
-        "a": pl.Series(list(GIVEN)).gather(people.first[index]),
-        "b": pl.Series(list(GIVEN)).gather(np.maximum(second, 0)),
-        "two": second >= 0,
-        "missing": people.name_missing[index],
-    })
+    frame = pl.DataFrame(
+        {
+            "s": pl.Series(list(SURNAMES)).gather(people.surname[index]),
+            "a": pl.Series(list(GIVEN)).gather(people.first[index]),
+            "b": pl.Series(list(GIVEN)).gather(np.maximum(second, 0)),
+            "two": second >= 0,
+            "missing": people.name_missing[index],
+        }
+    )
     return frame.select(
-        pl.when(pl.col("missing")).then(None)
-        .when(pl.col("two")).then(pl.concat_str("s", "a", "b"))
+        pl.when(pl.col("missing"))
+        .then(None)
+        .when(pl.col("two"))
+        .then(pl.concat_str("s", "a", "b"))
         .otherwise(pl.concat_str("s", "a"))
         .alias("complainant_name")
     ).to_series()
 
 
 def phones(people: People, index: np.ndarray) -> pl.Series:
-    frame = pl.DataFrame({
-        "p": pl.Series(MOBILE_PREFIXES).gather(people.prefix[index]),
-        "l": pl.Series(people.line[index]).cast(pl.String).str.zfill(8),
-        "m": people.phone_missing[index],
-    })
+    frame = pl.DataFrame(
+        {
+            "p": pl.Series(MOBILE_PREFIXES).gather(people.prefix[index]),
+            "l": pl.Series(people.line[index]).cast(pl.String).str.zfill(8),
+            "m": people.phone_missing[index],
+        }
+    )
     return frame.select(pl.when(pl.col("m")).then(None).otherwise(pl.concat_str("p", "l")).alias("phone")).to_series()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from dashboard.config import setting
+from warehouse.settings import setting
 
 DAY = 1440.0  # minutes
 NEVER = 1e9  # minutes (~1,900 years): stands in for "never reached" when converting to timestamps
@@ -25,6 +25,7 @@ LATE_EXTRA_DAYS = (1.0, 20.0)  # how far past the deadline a late case closes
 @dataclass
 class Timeline:
     """Minutes after received_at for every stage boundary of every case (inf: never reached)."""
+
     accept_end: np.ndarray
     assign_end: np.ndarray
     contact_start: np.ndarray
@@ -58,8 +59,13 @@ def _stage_minutes(rng: np.random.Generator, sla: float | np.ndarray, breach_pro
     return np.where(rng.random(count) < breach_prob, breached, within)
 
 
-def draw_timeline(rng: np.random.Generator, deadline_days: np.ndarray, late: np.ndarray,
-                  breach: np.ndarray, decision_minutes: np.ndarray) -> Timeline:
+def draw_timeline(
+    rng: np.random.Generator,
+    deadline_days: np.ndarray,
+    late: np.ndarray,
+    breach: np.ndarray,
+    decision_minutes: np.ndarray,
+) -> Timeline:
     """Stage timings consistent with each case's deadline: on-time cases close by the day before it is due.
 
     `breach`: each case's department's share of stages that overrun; `decision_minutes`: each case's 决策 clock.
@@ -85,8 +91,9 @@ def draw_timeline(rng: np.random.Generator, deadline_days: np.ndarray, late: np.
     investigate = np.maximum(target - fixed, 30.0)
     excess = np.maximum(fixed + investigate - budget, 0.0)
     investigate = np.maximum(investigate - excess, 30.0)
-    decision = np.where(fixed + investigate > budget, np.maximum(budget - contact - feedback - investigate, 60.0),
-                        decision)
+    decision = np.where(
+        fixed + investigate > budget, np.maximum(budget - contact - feedback - investigate, 60.0), decision
+    )
 
     # Late: closes 1-20 days after the due date; the investigation took the time.
     overrun = (deadline_days + rng.uniform(*LATE_EXTRA_DAYS, count)) * DAY
@@ -99,8 +106,19 @@ def draw_timeline(rng: np.random.Generator, deadline_days: np.ndarray, late: np.
     visit_start = closed + (visit_end - closed) * rng.uniform(0.1, 0.9, count)
     review_start = visit_end + rng.uniform(0.5, 3.0, count) * DAY
     review_end = review_start + rng.uniform(1.0, 10.0, count) * DAY
-    return Timeline(accept, assign, contact_start, contact, decision_start, decision_end, closed, visit_start,
-                    visit_end, review_start, review_end)
+    return Timeline(
+        accept,
+        assign,
+        contact_start,
+        contact,
+        decision_start,
+        decision_end,
+        closed,
+        visit_start,
+        visit_end,
+        review_start,
+        review_end,
+    )
 
 
 def stop_at_decision(timeline: Timeline, stuck: np.ndarray) -> None:
@@ -115,8 +133,14 @@ def to_whole_seconds(minutes: np.ndarray) -> np.ndarray:
     return np.round(np.minimum(minutes, NEVER) * 60).astype(np.int64)
 
 
-def build_events(case_ids: pl.Series, received_us: np.ndarray, timeline: Timeline, visited: np.ndarray,
-                 review: np.ndarray, cutoff_us: int) -> pl.DataFrame:
+def build_events(
+    case_ids: pl.Series,
+    received_us: np.ndarray,
+    timeline: Timeline,
+    visited: np.ndarray,
+    review: np.ndarray,
+    cutoff_us: int,
+) -> pl.DataFrame:
     """One row per case x stage reached before the cut-off; a stage still running has no finished_at."""
     always = np.ones(len(review), dtype=bool)
     stages = (
@@ -134,12 +158,16 @@ def build_events(case_ids: pl.Series, received_us: np.ndarray, timeline: Timelin
         start_us = received_us + to_whole_seconds(start) * 1_000_000
         index = np.flatnonzero(present & (start_us < cutoff_us))
         end_us = received_us[index] + to_whole_seconds(end[index]) * 1_000_000
-        parts.append(pl.DataFrame({
-            "row": index,
-            "order": np.full(len(index), order, dtype=np.int8),
-            "started_us": start_us[index],
-            "finished_us": np.where(end_us < cutoff_us, end_us, -1),
-        }).with_columns(stage=pl.lit(name)))
+        parts.append(
+            pl.DataFrame(
+                {
+                    "row": index,
+                    "order": np.full(len(index), order, dtype=np.int8),
+                    "started_us": start_us[index],
+                    "finished_us": np.where(end_us < cutoff_us, end_us, -1),
+                }
+            ).with_columns(stage=pl.lit(name))
+        )
     events = pl.concat(parts).sort("row", "order")
     return events.select(
         case_ids.gather(events["row"]).alias("case_id"),

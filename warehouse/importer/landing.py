@@ -73,7 +73,9 @@ def classify(con: duckdb.DuckDBPyConnection, kind: str, frame: pl.DataFrame, bat
         f"CAST({name} AS {dtype}) AS {name}" for name, dtype in columns if name not in ("batch_id", "row_hash")
     )
     hashed = ", ".join(
-        f"'{name}:' || CAST({name} AS VARCHAR)" if name in _ADDED_LATER else f"coalesce(CAST({name} AS VARCHAR), chr(0))"
+        f"'{name}:' || CAST({name} AS VARCHAR)"
+        if name in _ADDED_LATER
+        else f"coalesce(CAST({name} AS VARCHAR), chr(0))"
         for name, _dtype in columns
         if name not in _NOT_HASHED
     )

@@ -46,8 +46,11 @@ def _match_field(f: Field, profile: Profile, headers: list[str], claimed: set[in
 def match_columns(kind: str, profile: Profile, headers: list[str], file_name: str) -> dict[str, int]:
     """{field: column index}; two columns equally good for one field reject the file."""
     explicit_cols = {
-        i for fm in profile.fields.values() for i, h in enumerate(headers)
-        for c in fm.columns if header_keys(c)[0] in header_keys(h)
+        i
+        for fm in profile.fields.values()
+        for i, h in enumerate(headers)
+        for c in fm.columns
+        if header_keys(c)[0] in header_keys(h)
     }
     found: dict[str, int] = {}
     for f in fields_of(kind):
@@ -99,11 +102,7 @@ def _map_values(column: pl.Expr, mapping: FieldMapping) -> pl.Expr:
         result = pl.when(~mapped_any & hit).then(pl.lit(target, dtype=pl.String)).otherwise(result)
         mapped_any = mapped_any | hit
     other = text if mapping.keeps_other else pl.lit(mapping.other, dtype=pl.String)
-    return (
-        pl.when(blank).then(pl.lit(mapping.blank, dtype=pl.String))
-        .when(mapped_any).then(result)
-        .otherwise(other)
-    )
+    return pl.when(blank).then(pl.lit(mapping.blank, dtype=pl.String)).when(mapped_any).then(result).otherwise(other)
 
 
 def _describe_missing(f: Field, profile: Profile) -> str:

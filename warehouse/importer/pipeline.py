@@ -15,7 +15,6 @@ from pathlib import Path
 
 import polars as pl
 
-from dashboard.config import db_path
 from warehouse import store
 from warehouse.importer import landing, privacy
 from warehouse.importer.contract import KIND_ZH, KINDS, UNKNOWN_MEMBERS, fields_of
@@ -27,6 +26,7 @@ from warehouse.importer.readers import SOURCE_ROW, RawTable, read_table
 from warehouse.importer.results import LoadResult, Preview
 from warehouse.importer.rules import RuleContext, drop_violations, find_violations, malformed_violations
 from warehouse.importer.values import earliest_plausible_date, now_cst
+from warehouse.settings import db_path
 
 Progress = Callable[[float, str], None] | None
 

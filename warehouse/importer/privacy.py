@@ -1,7 +1,7 @@
 """Customer identities never reach the warehouse in clear.
 
 - 客户标识 -> `complainant_key` = sha256(salt + normalised identifier), hex. The salt is a
-  random secret in a file outside the warehouse (dashboard.config.salt_path), created on
+  random secret in a file outside the warehouse (warehouse.settings.salt_path), created on
   first use with mode 600, so the warehouse alone cannot be matched against ID numbers.
 - 客户姓名 -> `complainant_name_masked`: first character and `**` (张**), whatever the length.
 - 联系电话 -> `phone_masked`: first 3 and last 4 digits (138****1234).
@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from dashboard.config import db_path, salt_path
+from warehouse.settings import db_path, salt_path
 
 
 def ensure_salt(db: Path | str | None = None) -> str:
@@ -68,8 +68,10 @@ def mask_phones(phones: pl.Series) -> pl.Series:
     digits = pl.select(pl.when(with_country).then(raw.str.slice(2)).otherwise(raw)).to_series()
     long_enough = digits.str.len_chars() >= 7
     masked = pl.select(
-        pl.when(digits.fill_null("") == "").then(None)
-        .when(long_enough).then(digits.str.slice(0, 3) + "****" + digits.str.slice(-4, 4))
+        pl.when(digits.fill_null("") == "")
+        .then(None)
+        .when(long_enough)
+        .then(digits.str.slice(0, 3) + "****" + digits.str.slice(-4, 4))
         .otherwise("****" + digits.str.slice(-2, 2))
     ).to_series()
     return masked.alias("phone_masked")

@@ -29,8 +29,20 @@ REGION_SCHEMES = ("cn", "us_states")
 MAY_BE_OPTIONAL = {"cases": {"complainant_id"}, "customers": set(), "events": set(), "contacts": set()}
 
 _KEEP = object()  # `other` not given: keep non-matching values as written
-_TOP_KEYS = {"name", "description", "source_system", "kind", "region_scheme", "day_first", "contract_headers",
-             "fields", "constants", "optional", "sheet", "text_replace"}
+_TOP_KEYS = {
+    "name",
+    "description",
+    "source_system",
+    "kind",
+    "region_scheme",
+    "day_first",
+    "contract_headers",
+    "fields",
+    "constants",
+    "optional",
+    "sheet",
+    "text_replace",
+}
 _FIELD_KEYS = {"columns", "values", "contains", "other", "blank"}
 
 
@@ -80,7 +92,9 @@ class Profile:
         return {header_key(name) for kind in kinds for f in fields_of(kind) for name in self.spellings(f)} - {""}
 
     def required_fields(self, kind: str) -> list[Field]:
-        return [f for f in fields_of(kind) if f.required and f.name not in self.optional and f.name not in self.constants]
+        return [
+            f for f in fields_of(kind) if f.required and f.name not in self.optional and f.name not in self.constants
+        ]
 
 
 def available_profiles() -> list[str]:
@@ -114,7 +128,9 @@ def _parse_field(where: str, name: str, spec: Any) -> FieldMapping:
         raise LoadRejected(f"导入配置 {where}：字段 {name} 的设置应为映射（columns/values/...）")
     unknown = set(spec) - _FIELD_KEYS
     if unknown:
-        raise LoadRejected(f"导入配置 {where}：字段 {name} 有不认识的设置 {sorted(unknown)}；可用：{sorted(_FIELD_KEYS)}")
+        raise LoadRejected(
+            f"导入配置 {where}：字段 {name} 有不认识的设置 {sorted(unknown)}；可用：{sorted(_FIELD_KEYS)}"
+        )
     columns = spec.get("columns", [])
     columns = [columns] if isinstance(columns, str) else list(columns or [])
     values = {(_text(k) or "").strip().lower(): _text(v) for k, v in (spec.get("values") or {}).items()}
@@ -141,7 +157,9 @@ def parse_profile(raw: dict[str, Any], where: str, path: Path | None = None) -> 
     constants = {str(k): _text(v) or "" for k, v in (raw.get("constants") or {}).items()}
     for name in [*fields_spec, *constants]:
         if name not in known_fields:
-            raise LoadRejected(f"导入配置 {where}：{name} 不是数据约定中的字段；可用：{', '.join(sorted(known_fields))}")
+            raise LoadRejected(
+                f"导入配置 {where}：{name} 不是数据约定中的字段；可用：{', '.join(sorted(known_fields))}"
+            )
     optional = frozenset(str(o) for o in raw.get("optional") or [])
     allowed = set().union(*(MAY_BE_OPTIONAL[k] for k in ([kind] if kind else KINDS)))
     if optional - allowed:

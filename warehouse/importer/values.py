@@ -14,10 +14,10 @@ from datetime import date, datetime
 
 import polars as pl
 
-from dashboard.config import setting
 from warehouse.importer.contract import STAGES
 from warehouse.importer.regions_us import canonical_us_state
 from warehouse.reference.regions import canonical_city, canonical_province
+from warehouse.settings import setting
 
 TIMESTAMP = pl.Datetime("us")
 
@@ -35,10 +35,23 @@ TRUE_WORDS = ("是", "y", "yes", "true", "t", "1", "1.0", "对")
 FALSE_WORDS = ("否", "n", "no", "false", "f", "0", "0.0", "错")
 
 STATUS_ALIASES = {
-    "已办结": "已办结", "办结": "已办结", "已结": "已办结", "已结案": "已办结", "结案": "已办结",
-    "已完成": "已办结", "完成": "已办结", "已处理": "已办结", "closed": "已办结",
-    "办理中": "办理中", "处理中": "办理中", "在办": "办理中", "未办结": "办理中", "待处理": "办理中",
-    "受理中": "办理中", "open": "办理中", "in progress": "办理中",
+    "已办结": "已办结",
+    "办结": "已办结",
+    "已结": "已办结",
+    "已结案": "已办结",
+    "结案": "已办结",
+    "已完成": "已办结",
+    "完成": "已办结",
+    "已处理": "已办结",
+    "closed": "已办结",
+    "办理中": "办理中",
+    "处理中": "办理中",
+    "在办": "办理中",
+    "未办结": "办理中",
+    "待处理": "办理中",
+    "受理中": "办理中",
+    "open": "办理中",
+    "in progress": "办理中",
 }
 
 
@@ -125,8 +138,18 @@ def _parse_datetime_text(text: pl.Series, day_first: bool) -> pl.Series:
     year_last = (c.str.len_chars() == 4) & ~year_first
     ai, bi = a.cast(pl.Int32, strict=False), b.cast(pl.Int32, strict=False)
     dmy = _detect_day_first(ai.fill_null(0), bi.fill_null(0), year_last.fill_null(False), day_first)
-    frame = pl.DataFrame({"a": a, "b": b, "c": c, "yf": year_first, "yl": year_last,
-                          "h": parts.struct.field("4"), "mi": parts.struct.field("5"), "s": parts.struct.field("6")})
+    frame = pl.DataFrame(
+        {
+            "a": a,
+            "b": b,
+            "c": c,
+            "yf": year_first,
+            "yl": year_last,
+            "h": parts.struct.field("4"),
+            "mi": parts.struct.field("5"),
+            "s": parts.struct.field("6"),
+        }
+    )
     day_part, month_part = ("a", "b") if dmy else ("b", "a")
     stamped = frame.select(
         pl.format(
@@ -152,9 +175,7 @@ def parse_month(column: pl.Series, day_first: bool = True) -> pl.Series:
     parts = text.str.extract_groups(_MONTH_PATTERN)
     year = parts.struct.field("1").fill_null(parts.struct.field("3"))
     month = parts.struct.field("2").fill_null(parts.struct.field("4"))
-    short = pl.select(
-        pl.format("{}-{}-01", year, month.str.zfill(2)).str.to_date("%Y-%m-%d", strict=False)
-    ).to_series()
+    short = pl.select(pl.format("{}-{}-01", year, month.str.zfill(2)).str.to_date("%Y-%m-%d", strict=False)).to_series()
     full = parse_datetime(column, day_first).dt.truncate("1mo").cast(pl.Date)
     return short.fill_null(full).alias(column.name)
 
@@ -200,7 +221,8 @@ def parse_channel(column: pl.Series) -> pl.Series:
     known = {str(k).lower(): str(k) for k in setting("channels", "known", default=[]) or []}
     lookup = known | aliases
     return _map_distinct(
-        text, lambda s: s.str.to_lowercase().replace_strict(lookup, default=None, return_dtype=pl.String).fill_null(s),
+        text,
+        lambda s: s.str.to_lowercase().replace_strict(lookup, default=None, return_dtype=pl.String).fill_null(s),
         pl.String(),
     )
 

@@ -37,7 +37,9 @@ def _clean(text: str) -> str:
 def provinces() -> tuple[Province, ...]:
     with open(REFERENCE_DIR / "provinces.csv", encoding="utf-8") as handle:
         return tuple(
-            Province(r["province"], r["province_short"], r["province_en"], r["province_kind"], int(r["population_2020"]))
+            Province(
+                r["province"], r["province_short"], r["province_en"], r["province_kind"], int(r["population_2020"])
+            )
             for r in csv.DictReader(handle)
         )
 
@@ -47,7 +49,10 @@ def cities() -> tuple[City, ...]:
     with open(REFERENCE_DIR / "cities.csv", encoding="utf-8") as handle:
         return tuple(
             City(
-                r["province"], r["city"], r["city_short"], r["city_code"],
+                r["province"],
+                r["city"],
+                r["city_short"],
+                r["city_code"],
                 int(r["population_2020"]) if r["population_2020"] else None,
             )
             for r in csv.DictReader(handle)
@@ -61,9 +66,19 @@ def _province_index() -> dict[str, str]:
         for alias in (p.name, p.short, p.name_en, p.name_en.lower()):
             index[alias] = p.name
     # Common informal spellings seen in exports.
-    index.update({"内蒙": "内蒙古自治区", "广西省": "广西壮族自治区", "新疆省": "新疆维吾尔自治区",
-                  "西藏省": "西藏自治区", "宁夏省": "宁夏回族自治区", "香港": "香港特别行政区",
-                  "澳门": "澳门特别行政区", "中国香港": "香港特别行政区", "中国澳门": "澳门特别行政区"})
+    index.update(
+        {
+            "内蒙": "内蒙古自治区",
+            "广西省": "广西壮族自治区",
+            "新疆省": "新疆维吾尔自治区",
+            "西藏省": "西藏自治区",
+            "宁夏省": "宁夏回族自治区",
+            "香港": "香港特别行政区",
+            "澳门": "澳门特别行政区",
+            "中国香港": "香港特别行政区",
+            "中国澳门": "澳门特别行政区",
+        }
+    )
     return index
 
 

@@ -6,14 +6,14 @@ import os
 
 import duckdb
 
+from dashboard.engine.filters import Filters
+from dashboard.engine.periods import Period
+from dashboard.engine.watchlist import find_latest_date
 from dashboard.export.log import log_export
 from dashboard.export.pack.content import last_complete_quarter
 from dashboard.export.pack.document import PackDocument, build_pack_document
 from dashboard.export.pack.pdf import build_pdf
 from dashboard.export.pack.pptx import build_pptx
-from dashboard.filters import Filters
-from dashboard.periods import Period
-from dashboard.watchlist import find_latest_date
 
 FORMATS = ("pptx", "pdf")
 MEDIA_TYPES = {

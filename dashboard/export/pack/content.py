@@ -10,16 +10,17 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from dashboard import products_view, regions_view, risk_view, sla, watchlist
-from dashboard.alerts import build_alerts_json, compute_alerts
-from dashboard.backlog import BacklogReport, compute_backlog
-from dashboard.config import setting
-from dashboard.filters import Filters
-from dashboard.kpi_source import DuckDBSource
-from dashboard.kpis import build_kpis_json, compute_kpis, compute_mix
-from dashboard.metrics import CATALOG, KPI_IDS, Metric
-from dashboard.periods import Period, add_months, quarter_key
-from dashboard.trends_view import build_volume_trend
+from dashboard.engine import sla, watchlist
+from dashboard.engine.alerts import build_alerts_json, compute_alerts
+from dashboard.engine.backlog import BacklogReport, compute_backlog
+from dashboard.engine.filters import Filters
+from dashboard.engine.kpi_source import DuckDBSource
+from dashboard.engine.kpis import build_kpis_json, compute_kpis, compute_mix
+from dashboard.engine.metrics import CATALOG, KPI_IDS, Metric
+from dashboard.engine.periods import Period, add_months, quarter_key
+from dashboard.views import products_view, regions_view, risk_view
+from dashboard.views.trends_view import build_volume_trend
+from warehouse.settings import setting
 
 PACK_MIXES = ("channel", "business_line")
 TOP_ISSUES = 10

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
+from dashboard.engine.filters import Filters
+from dashboard.engine.formatting import format_percent
+from dashboard.engine.periods import Period, month_key
 from dashboard.export.browser import with_browser
 from dashboard.export.pack import tables
 from dashboard.export.pack.content import PackContent, build_pack_content
 from dashboard.export.pack.figures import build_pack_charts, render_chart_png
 from dashboard.export.pack.summary import build_summary, describe_period
-from dashboard.filters import Filters
-from dashboard.formatting import format_percent
-from dashboard.periods import Period, month_key
 
 TITLE = "消费者权益保护委员会汇报材料"
 

@@ -15,7 +15,7 @@ from dashboard.charts.risk import build_pools_bar
 from dashboard.charts.sla import build_cards_chart
 from dashboard.charts.theme import apply_plotly_theme
 from dashboard.export.pack.content import TOP_ISSUES, PackContent
-from dashboard.products_view import PARETO_CUT
+from dashboard.views.products_view import PARETO_CUT
 
 SLIDE_CHART_WIDTH, SLIDE_CHART_HEIGHT = 1200, 560
 

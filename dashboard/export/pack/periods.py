@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from dashboard.engine.periods import Period, add_months
 from dashboard.export.pack.content import last_complete_quarter
 from dashboard.export.pack.summary import describe_period
-from dashboard.periods import Period, add_months
 
 
 def list_complete_quarters(first: date, latest: date, limit: int = 12) -> list[Period]:

@@ -9,10 +9,10 @@ from typing import Any
 
 import polars as pl
 
+from dashboard.engine.formatting import format_count, format_days, format_percent
+from dashboard.engine.metrics import STATUS_LABELS, get_metric, target_for
+from dashboard.engine.periods import Period, add_months
 from dashboard.export.pack.content import PackContent
-from dashboard.formatting import format_count, format_days, format_percent
-from dashboard.metrics import STATUS_LABELS, get_metric, target_for
-from dashboard.periods import Period, add_months
 
 QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
 WATCH_LABELS = {"red": "红色", "orange": "橙色", "yellow": "黄色"}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dashboard.commands.kpis import _change_text, _target_text  # the CLI's wording of changes and targets
+from dashboard.engine.formatting import format_value
+from dashboard.engine.metrics import KPI_IDS, STATUS_LABELS, get_metric, target_for
 from dashboard.export.pack.content import PackContent
-from dashboard.formatting import format_value
-from dashboard.metrics import KPI_IDS, STATUS_LABELS, get_metric, target_for
+from dashboard.views.kpi_wording import change_text, target_text  # the CLI's wording of changes and targets
 
 KPI_HEADER = ["指标", "本期", "上年同期", "同比", "上一期间", "环比", "目标", "状态"]
 STATUS_COLOURS = {"good": "#2E8B57", "warning": "#E0A100", "bad": "#C0392B"}
@@ -24,10 +24,10 @@ def kpi_rows(content: PackContent) -> list[tuple[list[str], str | None]]:
             metric.name_zh,
             format_value(value, metric.unit),
             format_value(last_year, metric.unit),
-            _change_text(metric.unit, value, last_year, figure["yoy"]),
+            change_text(metric.unit, value, last_year, figure["yoy"]),
             format_value(earlier, metric.unit),
-            _change_text(metric.unit, value, earlier, figure["pop"]),
-            _target_text(metric_id, figure.get("target"), _target_field(metric_id)),
+            change_text(metric.unit, value, earlier, figure["pop"]),
+            target_text(metric_id, figure.get("target"), _target_field(metric_id)),
             ("● " + STATUS_LABELS[status]) if status else "",
         ]
         rows.append((cells, status))
