@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8501
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup setup-dev system demo lint format check-queries bench clean
+.PHONY: run test setup setup-dev system demo lint lint-contracts format check-queries bench clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -39,7 +39,7 @@ run: setup
 	COCKPIT_MODE=demo $(PY) -m dashboard serve --address $(HOST) --port $(PORT)
 
 ## Lint, then every test (unit, integration on real DuckDB files, AppTest, browser)
-test: setup-dev
+test: setup-dev lint-contracts
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
@@ -55,9 +55,14 @@ demo: setup
 bench: setup-dev
 	$(PY) -m benchmarks $(BENCH_ARGS)
 
-lint: setup-dev
+lint: setup-dev lint-contracts
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+## The layers (.importlinter: nothing reaches upward, only dashboard/app imports Streamlit) and the SQL (.sqlfluff)
+lint-contracts: setup-dev
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/sqlfluff lint warehouse/sql queries --processes 1
 
 format: setup-dev
 	$(PY) -m ruff format .

@@ -19,7 +19,7 @@ MEDIATION_VALUES = ("未调解", "调解成功", "调解失败")
 VULNERABLE_GROUPS = ("老年人", "残障人士", "小微企业主", "学生", "无")
 EVENT_STAGES = ("受理", "分派", "调查", "沟通", "决策", "反馈", "回访", "复盘")
 
-# The columns of raw_<kind> (warehouse/sql/00_raw.sql) the gate needs; batch_id may be absent (set when landing).
+# The columns of raw_<kind> (warehouse/sql/raw/00_raw.sql) the gate needs; batch_id may be absent (set when landing).
 RAW_COLUMNS: dict[str, tuple[str, ...]] = {
     "cases": (
         *("source_row", "source_system", "case_id", "received_at", "closed_at", "status", "channel"),

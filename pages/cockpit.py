@@ -38,7 +38,7 @@ components.render_period_line(
         cockpit_view.describe_freshness(summary.latest_received_at, summary.last_load_at, lang),
     ]
 )
-for ids in kpi_cards.CARD_ROWS:
+for ids in kpi_cards.card_rows():
     components.render_kpi_row(kpi_cards.build_cards(view.report, view.sparklines, ids, filters.comparison, lang))
 
 channel_col, line_col, rising_col = st.columns(3, gap="medium")

@@ -1,7 +1,7 @@
 """AppTest: the router and the 数据概况 / 数据质量 pages on a missing, an empty and a seeded warehouse.
 
 The seeded warehouse is written straight into the landing and bookkeeping
-tables (the schema of warehouse/sql/00_raw.sql) so each figure a page shows can
+tables (the schema of warehouse/sql/raw/00_raw.sql) so each figure a page shows can
 be compared with a figure this test derives from the rows it wrote.
 """
 

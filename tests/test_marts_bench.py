@@ -1,4 +1,4 @@
-"""Repeat-window benchmark: the window functions of 21_fct_complaint.sql against a plain self-join.
+"""Repeat-window benchmark: the window functions of staging/21_stg_complaint.sql against a plain self-join.
 
 As a test (small data) it proves both formulations agree on skewed synthetic cases. As a script it
 times them on the size you ask for:
@@ -67,8 +67,8 @@ def land_synthetic_cases(con: duckdb.DuckDBPyConnection, rows: int, seed: float 
 
 
 def production_statement(table: str) -> str:
-    """The CREATE statement of `table` in 21_fct_complaint.sql (the formulation the marts use)."""
-    text = (store.SQL_DIR / "21_fct_complaint.sql").read_text(encoding="utf-8")
+    """The CREATE statement of `table` in staging/21_stg_complaint.sql (the formulation the marts use)."""
+    text = (store.SQL_DIR / "staging" / "21_stg_complaint.sql").read_text(encoding="utf-8")
     start = text.index(f"CREATE OR REPLACE TEMP TABLE {table} AS")
     return text[start : text.index(";", start)]
 

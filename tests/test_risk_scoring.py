@@ -1,4 +1,4 @@
-"""风险雷达 scoring (warehouse/sql/25_risk.sql) on a warehouse loaded through the import pipeline.
+"""风险雷达 scoring (warehouse/sql/marts/23_fct_case_risk.sql) on a warehouse loaded through the import pipeline.
 
 Each rule is tested at its boundary: a score exactly at [risk].high_min is 高 and exactly at
 medium_min is 中; 争议金额 exactly at a threshold counts, a cent below does not; a repeat adds

@@ -12,6 +12,10 @@ column). A query uses the smallest cube that holds every column its filters and
 breakdown touch, and reads the case table only when no cube does. Figures are
 exact either way: every cube is a plain GROUP BY of the same cases.
 
+Each table is declared by its SQL file in warehouse/sql/aggregates/ (day columns, tallies, the cases it
+reads); this module adds the cube columns and GROUPING SETS. The KPI engine's case-table path computes the
+same tallies from the same files, so a tally is written once.
+
 Tables (each sorted by cube, then day, so a query reads only its cube and dates):
 - agg_received: per 受理日期 — volume, identified, repeats.
 - agg_closed: per 办结 day (a case 已办结 without 办结时间 on its 受理日期) — the closed-in-P counts.
@@ -23,7 +27,11 @@ Tables (each sorted by cube, then day, so a query reads only its cube and dates)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import duckdb
 
@@ -49,26 +57,73 @@ VOLUME_CUBES: tuple[frozenset[str], ...] = TALLY_CUBES + tuple(
 )
 AGGREGATE_TABLES: tuple[str, ...] = ("agg_received", "agg_closed", "agg_handling", "agg_late")
 
+AGGREGATES_DIR = Path(__file__).resolve().parent / "sql" / "aggregates"
 
-def outcome_tallies_sql(alias: str = "") -> str:
-    """The outcome tallies of closed cases (METRICS.md outcome rows) as SELECT items over fct_complaint.
 
-    Money is tallied in fen (whole numbers), so cube sums stay exact integers like every other tally.
-    payout_ratio uses the cases paid something whose dispute amount is stated (both sums over the same cases)."""
-    f = f"{alias}." if alias else ""
-    paid = f"{f}compensation_yuan > 0 AND {f}amount_disputed_yuan > 0"
-    return (
-        f"count(*) FILTER (WHERE {f}mediation IN ('调解成功', '调解失败')) AS mediated, "
-        f"count(*) FILTER (WHERE {f}mediation = '调解成功') AS mediation_success, "
-        f"count({f}litigation_source) AS litigation_known, "
-        f"count(*) FILTER (WHERE {f}litigation_source) AS litigated, "
-        f"count({f}compensation_yuan) AS compensation_known, "
-        f"coalesce(sum(round({f}compensation_yuan * 100)), 0)::BIGINT AS compensation_fen, "
-        f"coalesce(sum(round({f}compensation_yuan * 100)) FILTER (WHERE {paid}), 0)::BIGINT AS paid_compensation_fen, "
-        f"coalesce(sum(round({f}amount_disputed_yuan * 100)) FILTER (WHERE {paid}), 0)::BIGINT AS paid_disputed_fen, "
-        f"count({f}is_advance_payment) AS advance_known, "
-        f"count(*) FILTER (WHERE {f}is_advance_payment) AS advance_paid"
-    )
+@dataclass(frozen=True)
+class CubeSpec:
+    """One agg_* table as its SQL file declares it: day columns, tallies and the cases it reads."""
+
+    table: str
+    days: tuple[str, ...]
+    tallies: tuple[tuple[str, str], ...]  # (name, SQL over the cases aliased `f`)
+    source: str  # the FROM clause: `fct_complaint AS f WHERE ...`
+
+    @property
+    def tally_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.tallies)
+
+
+def _top_level_split(text: str, separator: str) -> list[str]:
+    """`text` split at `separator` outside parentheses and quotes."""
+    parts, depth, quoted, start = [], 0, False, 0
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "'":
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+        elif not quoted and depth == 0 and text.startswith(separator, index):
+            parts.append(text[start:index])
+            start = index = index + len(separator)
+            continue
+        index += 1
+    parts.append(text[start:])
+    return parts
+
+
+@cache
+def cube_spec(table: str) -> CubeSpec:
+    """Read warehouse/sql/aggregates/<table>.sql: `SELECT f.<day>, ..., <tally> AS <name>, ... FROM ...`."""
+    lines = (AGGREGATES_DIR / f"{table}.sql").read_text(encoding="utf-8").splitlines()
+    sql = " ".join(line.split("--", 1)[0].strip() for line in lines).strip()
+    if not sql.upper().startswith("SELECT "):
+        raise ValueError(f"{table}.sql must be one SELECT")
+    select_list, source = _top_level_split(
+        sql[len("SELECT ") :],
+        " FROM ",
+    )[:2]
+    days: list[str] = []
+    tallies: list[tuple[str, str]] = []
+    for item in (part.strip() for part in _top_level_split(select_list, ",")):
+        named = re.fullmatch(r"(?s)(.+)\s+AS\s+(\w+)", item)
+        if named:
+            tallies.append((named.group(2), named.group(1).strip()))
+        else:
+            days.append(item.removeprefix("f."))
+    return CubeSpec(table, tuple(days), tuple(tallies), source.strip())
+
+
+_ALIAS = re.compile(r"\bf[.]")
+
+
+def tally_select(table: str, alias: str = "f") -> str:
+    """The tallies of `table` as SELECT items over the cases aliased `alias` (the case-table path)."""
+    items = (f"{_ALIAS.sub(f'{alias}.', sql)} AS {name}" for name, sql in cube_spec(table).tallies)
+    return ", ".join(items)
 
 
 def cube_id(columns: Iterable[str]) -> int:
@@ -96,67 +151,23 @@ def _grouping_sets(day_columns: Sequence[str], cubes: Sequence[frozenset[str]]) 
     return ", ".join(sets)
 
 
-def _create(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    select: str,
-    source: str,
-    days: Sequence[str],
-    cubes: Sequence[frozenset[str]],
-) -> None:
+def _create(con: duckdb.DuckDBPyConnection, table: str, cubes: Sequence[frozenset[str]]) -> None:
+    spec = cube_spec(table)
     columns = ", ".join(CUBE_COLUMNS)
+    days = [f"f.{day}" for day in spec.days]
     con.execute(
         f"CREATE OR REPLACE TABLE {table} AS "
-        f"SELECT grouping({columns})::INTEGER AS cube, {', '.join(days)}, {columns}, {select} "
-        f"FROM ({source}) AS f GROUP BY GROUPING SETS ({_grouping_sets(days, cubes)}) "
-        f"ORDER BY cube, {days[0]}"
+        f"SELECT grouping({columns})::INTEGER AS cube, {', '.join(days)}, {columns}, {tally_select(table)} "
+        f"FROM {spec.source} GROUP BY GROUPING SETS ({_grouping_sets(spec.days, cubes)}) "
+        f"ORDER BY cube, {spec.days[0]}"
     )
 
 
 def build_aggregates(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)build every agg_* table from fct_complaint (which must carry risk_level)."""
-    _create(
-        con,
-        "agg_received",
-        "count(*) AS volume, count(*) FILTER (WHERE has_complainant) AS identified, "
-        "count(*) FILTER (WHERE has_complainant AND is_repeat) AS repeats",
-        "SELECT * FROM fct_complaint",
-        ["received_date"],
-        VOLUME_CUBES,
-    )
-    _create(
-        con,
-        "agg_closed",
-        "count(*) AS closed, count(is_resolved_first_time) AS rft_known, "
-        "count(*) FILTER (WHERE is_resolved_first_time) AS rft_yes, "
-        "count(is_on_time) AS on_time_due, count(*) FILTER (WHERE is_on_time) AS on_time_yes, "
-        "count(is_on_time) FILTER (WHERE is_regulator_referred) AS referred_due, "
-        "count(*) FILTER (WHERE is_on_time AND is_regulator_referred) AS referred_yes, "
-        "count(*) FILTER (WHERE is_surveyed) AS surveyed, count(*) FILTER (WHERE is_satisfied) AS satisfied, "
-        + outcome_tallies_sql(),
-        "SELECT * FROM fct_complaint WHERE is_closed",
-        ["closed_on"],
-        TALLY_CUBES,
-    )
-    _create(
-        con,
-        "agg_handling",
-        "count(*) AS n",
-        "SELECT * FROM fct_complaint WHERE is_closed AND closed_date IS NOT NULL AND handling_days IS NOT NULL",
-        ["closed_date", "handling_days"],
-        TALLY_CUBES,
-    )
-    # Only a case open, or closed after its due date, can be "open at the end of P with the due date in P".
-    # A case closed without 办结时间 never is (as in the case-table query).
-    _create(
-        con,
-        "agg_late",
-        "count(*) AS n, count(*) FILTER (WHERE is_regulator_referred) AS n_referred",
-        "SELECT *, CASE WHEN received_date > due_date THEN received_date END AS received_after_due "
-        "FROM fct_complaint WHERE due_date IS NOT NULL AND (NOT is_closed OR closed_date > due_date)",
-        ["due_date", "closed_date", "received_after_due"],
-        TALLY_CUBES,
-    )
+    _create(con, "agg_received", VOLUME_CUBES)
+    for table in ("agg_closed", "agg_handling", "agg_late"):
+        _create(con, table, TALLY_CUBES)
 
 
 def has_aggregates(con: duckdb.DuckDBPyConnection) -> bool:

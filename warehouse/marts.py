@@ -1,6 +1,8 @@
 """Rebuild the star schema from the landing tables, inside a writer's copy.
 
-The SQL in `warehouse/sql/1*.sql` then `2*.sql` (file-name order) does the work.
+The SQL in `warehouse/sql/staging/` and `warehouse/sql/marts/` does the work, one file after another in the
+order of their numbers (a staging step may need a dimension built before it), then `warehouse/sql/aggregates/`
+builds the agg_* cubes (warehouse/aggregates.py). `warehouse/sql/schema.yaml` describes every table.
 It reads the settings (deadlines, repeat windows, channels, region groups) and
 the reference regions from small `cfg_*` / `ref_*` tables that this module
 writes first, so a settings change takes effect on the next rebuild and the SQL
@@ -50,15 +52,15 @@ REF_CITY_SCHEMA: Schema = {
 
 
 def mart_sql_files(sql_dir: Path = store.SQL_DIR) -> list[Path]:
-    """The mart SQL files in the order they run: 1*.sql, then 2*.sql, each by file name."""
-    return sorted(sql_dir.glob("1*.sql")) + sorted(sql_dir.glob("2*.sql"))
+    """The staging and mart SQL files in the order they run: by file name (number first) across both folders."""
+    return sorted([*sql_dir.glob("staging/*.sql"), *sql_dir.glob("marts/*.sql")], key=lambda path: path.name)
 
 
 def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild every dim_*/fct_* table and view from raw_* (inside `store.new_version()`)."""
     store.ensure_raw_schema(con)
     write_settings_tables(con)
-    write_risk_settings(con)  # cfg_risk_* for 25_risk.sql
+    write_risk_settings(con)  # cfg_risk_* for the risk score (staging/22, marts/23)
     write_reference_tables(con)
     write_region_aliases(con)
     for sql_file in mart_sql_files():

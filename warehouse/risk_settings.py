@@ -1,6 +1,6 @@
 """The risk points table of settings.toml [risk] / [risk.points] as cfg_risk_* tables.
 
-warehouse/sql/25_risk.sql scores every case from these tables (METRICS.md "Risk
+warehouse/sql/marts/23_fct_case_risk.sql scores every case from these tables (METRICS.md "Risk
 radar"), so the SQL holds no numbers and a settings change takes effect on the
 next rebuild. The Chinese reason labels live here, next to the factor names.
 """

@@ -64,7 +64,7 @@ def run_sql_file(con: duckdb.DuckDBPyConnection, sql_file: Path) -> None:
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the append-only landing tables, quarantine and batch log if missing."""
-    run_sql_file(con, SQL_DIR / "00_raw.sql")
+    run_sql_file(con, SQL_DIR / "raw" / "00_raw.sql")
 
 
 def _new_version_name() -> str:

@@ -14,38 +14,20 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from dashboard.engine import metrics
 from dashboard.engine.formatting import MISSING, format_change, format_points, format_value
 from dashboard.engine.i18n import metric_name, text
 from dashboard.engine.kpis import KpiFigure, KpiReport
 from dashboard.engine.metrics import Metric, get_metric
 from dashboard.views.cockpit_view import sparkline_values
 
-# The first row fits a 1440x900 screen; the second row is the detail leadership asks for next.
-HEADLINE_IDS: tuple[str, ...] = (
-    "volume",
-    "repeat_rate",
-    "one_time_resolution_rate",
-    "on_time_rate",
-    "satisfaction_rate",
-    "per_million_customers",
-)
-DETAIL_IDS: tuple[str, ...] = (
-    "referred_on_time_rate",
-    "handling_days_mean",
-    "handling_days_median",
-    "handling_days_p90",
-    "per_10m_customers",
-    "per_1000_branches",
-)
-# Outcomes: what the handling achieved (mediation, litigation, payments), the committee's next question.
-OUTCOME_IDS: tuple[str, ...] = (
-    "mediation_success_rate",
-    "litigation_rate",
-    "compensation_yuan",
-    "payout_ratio",
-    "advance_payment_count",
-)
-CARD_ROWS: tuple[tuple[str, ...], ...] = (HEADLINE_IDS, DETAIL_IDS, OUTCOME_IDS)
+
+# Card rows come from the metric registry (Metric.card): the first row fits a 1440x900 screen, the second is
+# the detail leadership asks for next, the third the outcomes (mediation, litigation, payments).
+def card_rows() -> list[list[str]]:
+    return metrics.card_rows()
+
+
 STATUS_BADGES = {"good": "green", "warning": "orange", "bad": "red"}
 
 

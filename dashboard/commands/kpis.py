@@ -33,7 +33,7 @@ from dashboard.engine.kpis import (
     compute_mix,
     resolve_period,
 )
-from dashboard.engine.metrics import KPI_IDS, STATUS_LABELS, get_metric
+from dashboard.engine.metrics import CATALOG, KPI_IDS, STATUS_LABELS, get_metric
 from dashboard.engine.periods import PRESETS, Period
 from dashboard.views.kpi_wording import change_text, target_text
 
@@ -170,15 +170,7 @@ def render_text(report: KpiReport, payload: dict[str, Any], filters: Filters) ->
     if by:
         lines.append("")
         lines.append(f"按{DIMENSION_LABELS[by['dim']]}：")
-        shown = [
-            "volume",
-            "repeat_rate",
-            "one_time_resolution_rate",
-            "on_time_rate",
-            "satisfaction_rate",
-            "handling_days_mean",
-            "per_million_customers",
-        ]
+        shown = [m.id for m in CATALOG if m.in_breakdown]
         header = [DIMENSION_LABELS[by["dim"]], *(get_metric(m).name_zh for m in shown)]
         table = [
             [

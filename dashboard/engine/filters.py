@@ -65,7 +65,7 @@ STAR_FILTERS: dict[str, tuple[str, str | None, str | None]] = {
     "channel": ("channel_key", "dim_channel", "channel"),
     "department": ("department_key", "dim_department", "department"),
     "vulnerable_group": ("vulnerable_group", None, None),
-    # fct_complaint (and the agg_* cubes) carry each case's level from warehouse/sql/25_risk.sql.
+    # fct_complaint (and the agg_* cubes) carry each case's level from warehouse/sql/marts/23_fct_case_risk.sql.
     "risk_level": ("risk_level", None, None),
 }
 # `--where risk_level=high` names a level in English; the warehouse stores 高 / 中 / 低.

@@ -27,8 +27,9 @@ from warehouse.aggregates import (
     VOLUME_CUBES,
     build_aggregates,
     choose_cube,
+    cube_spec,
     has_aggregates,
-    outcome_tallies_sql,
+    tally_select,
 )
 from warehouse.risk_settings import write_risk_settings
 
@@ -297,7 +298,7 @@ class FrameSource:
 def risk_level_sql(alias: str = "f") -> tuple[str, dict[str, object]]:
     """风险等级 (高/中/低) of a case row of fct_complaint, and its (no) parameters.
 
-    The score is defined once, in warehouse/sql/25_risk.sql (fct_case_risk, from the points
+    The score is defined once, in warehouse/sql/marts/23_fct_case_risk.sql (fct_case_risk, from the points
     table in settings.toml [risk]); fct_complaint carries a copy of its risk_level.
     """
     return f"{alias}.risk_level", {}
@@ -339,9 +340,6 @@ def _outcome_tallies() -> dict[str, pl.Expr]:
 
 
 # The tallies anchored on the 办结 day (agg_closed's count columns).
-_CLOSED_COLUMNS = COUNT_COLUMNS[COUNT_COLUMNS.index("closed") :]
-
-
 class DuckDBSource:
     """Tallies computed inside the warehouse: filters become parameters, aggregation a GROUP BY.
 
@@ -453,23 +451,12 @@ class DuckDBSource:
         sums = ", ".join(f"coalesce(sum(s.{c}), 0)::BIGINT AS {c}" for c in COUNT_COLUMNS)
         sql = f"""
             SELECT {name}::VARCHAR AS key, {sums} FROM (
-                SELECT {key_received} AS k, count(*) AS volume,
-                    count(*) FILTER (WHERE f.has_complainant) AS identified,
-                    count(*) FILTER (WHERE f.has_complainant AND f.is_repeat) AS repeats
+                SELECT {key_received} AS k, {tally_select("agg_received")}
                 FROM fct_complaint AS f
                 WHERE ({where}) AND f.received_date >= $p_start AND f.received_date < $p_end
                 GROUP BY ALL
                 UNION ALL BY NAME
-                SELECT {key_closed} AS k, count(*) AS closed,
-                    count(f.is_resolved_first_time) AS rft_known,
-                    count(*) FILTER (WHERE f.is_resolved_first_time) AS rft_yes,
-                    count(f.is_on_time) AS on_time_due,
-                    count(*) FILTER (WHERE f.is_on_time) AS on_time_yes,
-                    count(f.is_on_time) FILTER (WHERE f.is_regulator_referred) AS referred_due,
-                    count(*) FILTER (WHERE f.is_on_time AND f.is_regulator_referred) AS referred_yes,
-                    count(*) FILTER (WHERE f.is_surveyed) AS surveyed,
-                    count(*) FILTER (WHERE f.is_satisfied) AS satisfied,
-                    {outcome_tallies_sql("f")}
+                SELECT {key_closed} AS k, {tally_select("agg_closed")}
                 FROM fct_complaint AS f
                 WHERE ({where}) AND {closed_in_p}
                 GROUP BY ALL
@@ -510,12 +497,12 @@ class DuckDBSource:
         join, name = self._naming(by)
         sub_end = self._sub_end(by, "f.due_date")
         in_cube = f"f.cube = $cube AND ({where})"
-        closed_sums = ", ".join(f"sum(f.{c}) AS {c}" for c in _CLOSED_COLUMNS)
+        received_sums = ", ".join(f"sum(f.{c}) AS {c}" for c in cube_spec("agg_received").tally_names)
+        closed_sums = ", ".join(f"sum(f.{c}) AS {c}" for c in cube_spec("agg_closed").tally_names)
         sums = ", ".join(f"coalesce(sum(s.{c}), 0)::BIGINT AS {c}" for c in COUNT_COLUMNS)
         sql = f"""
             SELECT {name}::VARCHAR AS key, {sums} FROM (
-                SELECT {key_received} AS k, sum(f.volume) AS volume, sum(f.identified) AS identified,
-                    sum(f.repeats) AS repeats
+                SELECT {key_received} AS k, {received_sums}
                 FROM agg_received AS f
                 WHERE {in_cube} AND f.received_date >= $p_start AND f.received_date < $p_end
                 GROUP BY ALL
@@ -676,13 +663,13 @@ def write_star_schema(
 
     For tests and benchmarks that need a small warehouse without the import pipeline:
     dim_channel/product/issue/department/region with keys, fct_complaint with the keys (and the
-    risk score of warehouse/sql/25_risk.sql unless the frame has a risk_level column), v_complaint, v_customer_base and dim_region_group. The real ones come from warehouse/sql.
+    risk score of warehouse/sql/marts/23_fct_case_risk.sql unless the frame has a risk_level column), v_complaint, v_customer_base and dim_region_group. The real ones come from warehouse/sql.
     """
     base = customer_base if customer_base is not None else empty_customer_base()
     groups = region_groups if region_groups is not None else empty_region_groups()
     con.register("_cases_given", cases.to_arrow())
     # A case without region_key gets one per (province, city), so region filters work on it.
-    scored = "risk_level" in cases.columns  # given by the test; else scored by warehouse/sql/25_risk.sql
+    scored = "risk_level" in cases.columns  # given by the test; else scored by warehouse/sql/marts/23_fct_case_risk.sql
     case_key = "" if scored or "case_key" in cases.columns else ", row_number() OVER () AS case_key"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cases_frame AS SELECT * REPLACE (coalesce(region_key, "
@@ -708,8 +695,10 @@ def write_star_schema(
             "city IS NULL AS is_province_level FROM (SELECT region_key, province, city FROM _cases_frame "
             "UNION SELECT region_key, province, city FROM _base_frame)"
         )
+        # Unscored cases go through the marts' own risk SQL, which turns stg_complaint into fct_complaint.
+        target = "fct_complaint" if scored else "stg_complaint"
         con.execute(
-            "CREATE OR REPLACE TABLE fct_complaint AS SELECT "
+            f"CREATE OR REPLACE TABLE {target} AS SELECT "
             "c.* EXCLUDE (channel, business_line, product, issue, department, province, city), "
             "ch.channel_key, p.product_key, i.issue_key, d.department_key, "
             "CASE WHEN c.is_closed THEN coalesce(c.closed_date, c.received_date) END AS closed_on, "
@@ -723,7 +712,8 @@ def write_star_schema(
         )
         if not scored:
             write_risk_settings(con)
-            store.run_sql_file(con, store.SQL_DIR / "25_risk.sql")
+            for step in ("staging/22_stg_risk_hit.sql", "marts/23_fct_case_risk.sql", "marts/24_fct_complaint.sql"):
+                store.run_sql_file(con, store.SQL_DIR / step)
         build_aggregates(con)
         con.execute(
             "CREATE OR REPLACE VIEW v_complaint AS SELECT f.*, ch.channel, p.business_line, p.product, i.issue, "

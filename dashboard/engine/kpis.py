@@ -36,8 +36,26 @@ from typing import Any, Protocol
 import polars as pl
 
 from dashboard.engine.filters import Filters
-from dashboard.engine.metrics import KPI_IDS, MIX_DIMENSIONS, status_of, target_for
+from dashboard.engine.metrics import (  # noqa: F401 - re-exported: callers read the reasons as kpis.REASON_*
+    KPI_IDS,
+    MIX_DIMENSIONS,
+    REASON_NO_BASE,
+    REASON_NO_BRANCHES,
+    REASON_NO_CASES,
+    REASON_NO_CLOSED,
+    REASON_NO_DUE,
+    REASON_NO_HANDLING,
+    REASON_NO_IDENTIFIED,
+    REASON_NO_REFERRED_DUE,
+    REASON_NO_SURVEYED,
+    REASON_RFT_UNKNOWN,
+    Formula,
+    get_metric,
+    status_of,
+    target_for,
+)
 from dashboard.engine.periods import Period, month_key, previous_period, previous_year, quarter_key
+from warehouse.aggregates import cube_spec
 
 DIMENSIONS: tuple[str, ...] = (
     "channel",
@@ -69,53 +87,15 @@ DIMENSION_LABELS: dict[str, str] = {
 }
 RISK_LEVELS = ("高", "中", "低")
 
-COUNT_COLUMNS: tuple[str, ...] = (
-    "volume",
-    "identified",
-    "repeats",
-    "closed",
-    "rft_known",
-    "rft_yes",
-    "on_time_due",
-    "on_time_yes",
-    "referred_due",
-    "referred_yes",
-    "surveyed",
-    "satisfied",
-    # Outcomes of the cases closed in P (anchored on the 办结 day like the tallies above).
-    "mediated",
-    "mediation_success",
-    "litigation_known",
-    "litigated",
-    "compensation_known",
-    "compensation_fen",
-    "paid_compensation_fen",
-    "paid_disputed_fen",
-    "advance_known",
-    "advance_paid",
-)
+# The tallies every headline metric is a ratio of, declared once in warehouse/sql/aggregates/ (received, then
+# closed-in-P; the late-case part of on_time_rate adds to on_time_due / referred_due).
+COUNT_COLUMNS: tuple[str, ...] = cube_spec("agg_received").tally_names + cube_spec("agg_closed").tally_names
 SATISFIED_VALUES = ("满意", "基本满意")
 NOT_SURVEYED_VALUES = ("未回访", "")
 
-# Why a metric is "—" (never shown as 0).
+# Why a metric is "—" (never shown as 0); the per-metric reasons are declared with each metric.
 REASON_NOT_COVERED = "所选期间不在数据覆盖范围内（{coverage}）"
 REASON_NO_WAREHOUSE_DATA = "数据仓库中还没有案件"
-REASON_NO_CASES = "所选期间和筛选条件下没有受理的投诉"
-REASON_NO_IDENTIFIED = "案件没有客户标识，无法判断重复投诉"
-REASON_NO_CLOSED = "所选期间没有办结的案件"
-REASON_RFT_UNKNOWN = "办结案件既没有“是否一次性化解”，也无法按90天规则推算（缺少客户标识或办结时间）"
-REASON_NO_BASE = "所选地区和期间没有个人客户数（客户基数）"
-REASON_NO_BRANCHES = "所选地区和期间没有营业网点数"
-REASON_NO_DUE = "所选期间没有办结或到期未办结的案件"
-REASON_NO_REFERRED_DUE = "所选期间没有办结或到期未办结的监管转办案件"
-REASON_NO_HANDLING = "所选期间办结的案件都没有办结时间，无法计算处理时长"
-REASON_NO_SURVEYED = "所选期间办结的案件都未回访"
-# A file without the outcome columns reads "无数据", never 0 (issue 14).
-REASON_NO_MEDIATION = "无数据：所选期间办结的案件没有调解成功或调解失败的记录"
-REASON_NO_LITIGATION = "无数据：所选期间办结的案件没有“是否诉讼”"
-REASON_NO_COMPENSATION = "无数据：所选期间办结的案件没有“赔付金额”"
-REASON_NO_PAYOUT = "无数据：所选期间没有既有赔付又有争议金额的办结案件"
-REASON_NO_ADVANCE = "无数据：所选期间办结的案件没有“是否先行赔付”"
 
 
 @dataclass(frozen=True)
@@ -154,14 +134,6 @@ class KpiSource(Protocol):
 # ---------------------------------------------------------------------------------------------
 # Metric expressions over a finished tally frame (one row per key).
 # ---------------------------------------------------------------------------------------------
-def _ratio(numerator: str, denominator: str) -> pl.Expr:
-    return pl.when(pl.col(denominator) > 0).then(pl.col(numerator) / pl.col(denominator))
-
-
-def _per(unit: float, base: str) -> pl.Expr:
-    return pl.when(pl.col(base) > 0).then(pl.col("volume") / (pl.col(base) / unit))
-
-
 def _reason(*rules: tuple[pl.Expr, str]) -> pl.Expr:
     """The first rule that holds gives the reason; none holds: NULL (the metric is computed)."""
     if not rules:
@@ -172,54 +144,38 @@ def _reason(*rules: tuple[pl.Expr, str]) -> pl.Expr:
     return expr.otherwise(pl.lit(None, dtype=pl.String))
 
 
+def formula_expression(formula: Formula) -> pl.Expr:
+    """A metric's value over a finished tally frame (one row per key)."""
+    value = pl.col(formula.numerator)
+    if formula.denominator is None:
+        return value / formula.divisor if formula.divisor else value
+    base = pl.col(formula.denominator)
+    return pl.when(base > 0).then(value / (base / formula.per if formula.per else base))
+
+
 def metric_expressions() -> dict[str, pl.Expr]:
-    """One Polars expression per headline metric, over the columns of `finish_metrics`'s input."""
-    return {
-        "volume": pl.col("volume"),
-        "repeat_rate": _ratio("repeats", "identified"),
-        "one_time_resolution_rate": _ratio("rft_yes", "rft_known"),
-        "per_million_customers": _per(1_000_000, "customers"),
-        "per_10m_customers": _per(10_000_000, "customers"),
-        "per_1000_branches": _per(1_000, "branches"),
-        "on_time_rate": _ratio("on_time_yes", "on_time_due"),
-        "referred_on_time_rate": _ratio("referred_yes", "referred_due"),
-        "handling_days_mean": pl.col("handling_days_mean"),
-        "handling_days_median": pl.col("handling_days_median"),
-        "handling_days_p90": pl.col("handling_days_p90"),
-        "satisfaction_rate": _ratio("satisfied", "surveyed"),
-        "mediation_success_rate": _ratio("mediation_success", "mediated"),
-        "litigation_rate": _ratio("litigated", "closed"),
-        "compensation_yuan": pl.col("compensation_fen") / 100,
-        "payout_ratio": _ratio("paid_compensation_fen", "paid_disputed_fen"),
-        "advance_payment_count": pl.col("advance_paid"),
-    }
+    """One Polars expression per headline metric, from its registry formula."""
+    return {metric_id: formula_expression(_formula(metric_id)) for metric_id in KPI_IDS}
 
 
 def reason_expressions() -> dict[str, pl.Expr]:
     """Why each metric is not computable (NULL when it is); coverage is checked before these."""
-    no_cases = (pl.col("volume") == 0, REASON_NO_CASES)
-    no_closed = (pl.col("closed") == 0, REASON_NO_CLOSED)
-    no_base = (pl.col("customers").is_null() | (pl.col("customers") <= 0), REASON_NO_BASE)
-    no_handling = (pl.col("handled") == 0, REASON_NO_HANDLING)
     return {
-        "volume": _reason(),
-        "repeat_rate": _reason(no_cases, (pl.col("identified") == 0, REASON_NO_IDENTIFIED)),
-        "one_time_resolution_rate": _reason(no_closed, (pl.col("rft_known") == 0, REASON_RFT_UNKNOWN)),
-        "per_million_customers": _reason(no_base),
-        "per_10m_customers": _reason(no_base),
-        "per_1000_branches": _reason((pl.col("branches").is_null() | (pl.col("branches") <= 0), REASON_NO_BRANCHES)),
-        "on_time_rate": _reason((pl.col("on_time_due") == 0, REASON_NO_DUE)),
-        "referred_on_time_rate": _reason((pl.col("referred_due") == 0, REASON_NO_REFERRED_DUE)),
-        "handling_days_mean": _reason(no_closed, no_handling),
-        "handling_days_median": _reason(no_closed, no_handling),
-        "handling_days_p90": _reason(no_closed, no_handling),
-        "satisfaction_rate": _reason(no_closed, (pl.col("surveyed") == 0, REASON_NO_SURVEYED)),
-        "mediation_success_rate": _reason(no_closed, (pl.col("mediated") == 0, REASON_NO_MEDIATION)),
-        "litigation_rate": _reason(no_closed, (pl.col("litigation_known") == 0, REASON_NO_LITIGATION)),
-        "compensation_yuan": _reason(no_closed, (pl.col("compensation_known") == 0, REASON_NO_COMPENSATION)),
-        "payout_ratio": _reason(no_closed, (pl.col("paid_disputed_fen") == 0, REASON_NO_PAYOUT)),
-        "advance_payment_count": _reason(no_closed, (pl.col("advance_known") == 0, REASON_NO_ADVANCE)),
+        metric_id: _reason(
+            *(
+                (pl.col(tally).is_null() | (pl.col(tally) <= 0), text)
+                for tally, text in get_metric(metric_id).unavailable
+            )
+        )
+        for metric_id in KPI_IDS
     }
+
+
+def _formula(metric_id: str) -> Formula:
+    formula = get_metric(metric_id).formula
+    if formula is None:
+        raise ValueError(f"指标 {metric_id!r} 没有计算公式")
+    return formula
 
 
 def _histogram_quantile(q: float) -> pl.Expr:

@@ -34,7 +34,7 @@ from dashboard.engine.kpis import (
     finish_metrics,
     is_covered,
 )
-from dashboard.engine.metrics import get_metric
+from dashboard.engine.metrics import CATALOG, get_metric
 from dashboard.engine.periods import Period, add_months, month_key, month_start
 
 HIGH_RISK = "high_risk"
@@ -58,12 +58,10 @@ def _catalog_metric(metric_id: str) -> MapMetric:
     return MapMetric(metric.id, metric.name_zh, metric.unit, metric.lower_is_better)
 
 
+# The registry's map metrics (Metric.on_map), then the risk pool count, which is not a KPI.
 MAP_METRICS: dict[str, MapMetric] = {
-    "volume": _catalog_metric("volume"),
-    "per_million_customers": _catalog_metric("per_million_customers"),
-    "repeat_rate": _catalog_metric("repeat_rate"),
+    **{m.id: _catalog_metric(m.id) for m in CATALOG if m.on_map},
     HIGH_RISK: MapMetric(HIGH_RISK, "高风险案件数", "count", True),
-    "on_time_rate": _catalog_metric("on_time_rate"),
 }
 HEATMAP_METRICS = ("volume", "per_million_customers")
 # Metrics computed from the volume and the customer base alone: a two-way count gives them exactly.

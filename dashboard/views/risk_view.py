@@ -2,7 +2,7 @@
 
 The pools are the KPI engine's `risk_level` breakdown (the numbers of
 `python -m dashboard kpis --by risk_level`); trend and breakdowns count the same
-fct_complaint.risk_level (scored once in warehouse/sql/25_risk.sql) under the same
+fct_complaint.risk_level (scored once in warehouse/sql/marts/23_fct_case_risk.sql) under the same
 filters, so every figure on the page adds up to the pools.
 """
 

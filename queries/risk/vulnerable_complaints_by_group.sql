@@ -17,7 +17,7 @@ WITH scoped AS (
 SELECT
     vulnerable_group,
     count(*) AS n_complaints,
-    round(count(*) / (SELECT count(*) FROM scoped), 4) AS share_of_all,
+    round(count(*) / (SELECT count(everyone.case_key) FROM scoped AS everyone), 4) AS share_of_all,
     round(avg(is_on_time::INTEGER), 4) AS on_time_rate_closed
 FROM scoped
 WHERE is_vulnerable

@@ -64,7 +64,7 @@ def test_the_cockpit_is_measured_drawn_and_refiltered(require_chromium: None, de
     assert result["runs"] == len(result["per_run"]) == 2
     assert result["blocked_requests"] == 0, result["blocked_urls"]
     assert result["server_peak_rss_mib"] > 0
-    cards = sum(len(row) for row in kpi_cards.CARD_ROWS)
+    cards = sum(len(row) for row in kpi_cards.card_rows())
     assert result["kpi_cards"] == cards
     assert result["charts"] > cards, "the mix charts are counted besides the cards' sparklines"
 

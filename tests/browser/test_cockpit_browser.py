@@ -59,7 +59,7 @@ def test_kpi_row_fits_a_laptop_screen(laptop) -> None:
     open_and_wait(page, base_url)
     expect(page.get_by_role("heading", name="驾驶舱总览")).to_be_visible()
     cards = read_cards(page)
-    assert len(cards) == sum(len(row) for row in kpi_cards.CARD_ROWS)
+    assert len(cards) == sum(len(row) for row in kpi_cards.card_rows())
     first_row = cards[:6]
     assert len({round(c["top"]) for c in first_row}) == 1, "the six headline cards share one row"
     assert max(c["bottom"] for c in first_row) <= VIEWPORT["height"], "the KPI row must be visible without scrolling"

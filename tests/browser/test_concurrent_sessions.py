@@ -34,7 +34,7 @@ def test_twelve_sessions_at_once_all_draw_three_rounds_in_a_row(require_chromium
     assert done.stdout.strip().startswith("["), done.stderr[-4000:]
     rounds = json.loads(done.stdout)
     assert len(rounds) == ROUNDS
-    cards = sum(len(row) for row in kpi_cards.CARD_ROWS)
+    cards = sum(len(row) for row in kpi_cards.card_rows())
     for number, summary in enumerate(rounds, start=1):
         problems = summary["errors"] + summary["health_failure_examples"]
         assert summary["failed"] == 0 and summary["health_failures"] == 0, (

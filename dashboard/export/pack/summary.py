@@ -10,18 +10,17 @@ from typing import Any
 import polars as pl
 
 from dashboard.engine.formatting import format_count, format_days, format_percent
-from dashboard.engine.metrics import STATUS_LABELS, get_metric, target_for
+from dashboard.engine.metrics import CATALOG, STATUS_LABELS, get_metric, target_for
 from dashboard.engine.periods import Period, add_months
 from dashboard.export.pack.content import PackContent
 
 QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
 WATCH_LABELS = {"red": "红色", "orange": "橙色", "yellow": "黄色"}
-RATE_SENTENCES = (  # metric, how the sentence names it
-    ("repeat_rate", "重复投诉率"),
-    ("one_time_resolution_rate", "一次性化解率"),
-    ("on_time_rate", "按时办结率"),
-    ("satisfaction_rate", "满意率"),
-)
+
+
+def rate_sentences() -> list[tuple[str, str]]:
+    """(metric, how the narrative names it) for every registry metric the narrative reports."""
+    return [(m.id, m.sentence) for m in CATALOG if m.sentence]
 
 
 def describe_period(period: Period) -> str:
@@ -89,7 +88,7 @@ def build_summary(content: PackContent) -> list[str]:
         paragraphs.append(f"从业务条线看，{_list_mix(lines, with_share=True)}位居前列。")
 
     quality = []
-    for metric_id, name in RATE_SENTENCES:
+    for metric_id, name in rate_sentences():
         figure = kpi[metric_id]
         if figure["value"] is None:
             continue

@@ -14,7 +14,7 @@ bounds AS (
     FROM fact_days
 ),
 days AS (
-    SELECT d::DATE AS date
+    SELECT t.d::DATE AS date
     FROM bounds, range(bounds.first_day, bounds.last_year + INTERVAL 1 YEAR, INTERVAL 1 DAY) AS t(d)
     WHERE bounds.first_day IS NOT NULL
 )

@@ -1,4 +1,5 @@
--- fct_complaint. Grain: one row per case (latest version of (source_system, case_id)).
+-- stg_complaint: every case with its keys and flags, before the risk score (marts/24_fct_complaint.sql adds
+-- it and is the one CREATE of fct_complaint). Grain: one row per case (latest version of (source_system, case_id)).
 -- Definitions: ../shared/METRICS.md and docs/design.md "Star schema" / "Choices where the contract is silent".
 
 -- Repeats (重复投诉). An earlier case (received_at, then case_id) of the same complainant, product and
@@ -20,7 +21,7 @@ SELECT
     (row_number() OVER same_subject - 1)
     - count(*) OVER (
         PARTITION BY complainant_key, product, issue ORDER BY received_date
-        RANGE BETWEEN UNBOUNDED PRECEDING AND (SELECT window_days + 1 FROM cfg_repeat) PRECEDING
+        RANGE BETWEEN UNBOUNDED PRECEDING AND (SELECT window_days + 1 FROM cfg_repeat) PRECEDING  -- noqa: PRS
     ) AS prior_repeats,
     lead(received_date) OVER same_subject AS next_received_date
 FROM stg_case
@@ -51,7 +52,7 @@ counted AS (
         is_arrival,
         sum(is_arrival) OVER (
             PARTITION BY complainant_key, product, issue ORDER BY day
-            RANGE BETWEEN CURRENT ROW AND (SELECT first_time_resolution_days FROM cfg_repeat) FOLLOWING
+            RANGE BETWEEN CURRENT ROW AND (SELECT first_time_resolution_days FROM cfg_repeat) FOLLOWING  -- noqa: PRS
         ) AS arrivals
     FROM days
 )
@@ -62,7 +63,7 @@ FROM stg_case_sequence
 WHERE closed_date = received_date
     AND next_received_date <= closed_date + (SELECT first_time_resolution_days FROM cfg_repeat);
 
-CREATE OR REPLACE TABLE fct_complaint AS
+CREATE OR REPLACE TEMP TABLE stg_complaint AS
 WITH keyed AS (
     SELECT
         s.*,
@@ -151,6 +152,4 @@ LEFT JOIN dim_product AS p ON p.business_line = coalesce(k.business_line, '未�
 LEFT JOIN dim_issue AS i ON i.issue = k.issue
 LEFT JOIN dim_region AS r ON r.province = k.province AND r.city IS NOT DISTINCT FROM k.city
 LEFT JOIN dim_branch AS b ON b.branch = k.branch
-LEFT JOIN dim_department AS d ON d.department = k.department
--- Stored in date order: a period filter then skips most row groups (zone maps), ~5x faster per KPI query.
-ORDER BY k.received_date, k.case_key;
+LEFT JOIN dim_department AS d ON d.department = k.department;
