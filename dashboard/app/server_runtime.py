@@ -36,11 +36,12 @@ CHECK_EVERY_SECONDS = 5.0
 
 
 def preload_libraries() -> None:
-    """Import (and touch the lazy paths of) pandas, pyarrow, polars and plotly before sessions share them."""
+    """Import (and touch the lazy paths of) pandas, pyarrow, polars, plotly and pyecharts before sessions share them."""
     import pandas  # noqa: F401
     import plotly.graph_objects as go
     import polars as pl
     import pyarrow  # noqa: F401
+    from pyecharts.charts import HeatMap, Map  # noqa: F401 - the maps and heatmaps import them per run
 
     # Polars -> pandas and plotly's pandas checks import more modules on first use: do that first use now.
     frame = pl.DataFrame({"k": ["a"], "v": [1]}).to_pandas()

@@ -1,4 +1,4 @@
-"""Heatmaps as ECharts options: province × month, region × business line, product × issue, weekday × hour.
+"""Heatmaps as ECharts options built with pyecharts: province × month, region × business line, product × issue, weekday × hour.
 
 Input is a long frame `row, column, value` (dashboard/views/regions_view.py); the
 builder lays it on a grid in the order given and colours it with the theme's
@@ -7,10 +7,13 @@ sequential reds. A cell without a value stays blank (not 0).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
+from pyecharts import options as opts
+from pyecharts.charts import HeatMap
 
 from dashboard.charts.theme import SEQUENTIAL, echarts_theme
 from dashboard.charts.values import to_display, unit_suffix
@@ -55,49 +58,56 @@ def build_heatmap(
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     show_labels = len(rows) * len(columns) <= MAX_LABELLED_CELLS
     suffix = unit_suffix(unit)
-    return {
-        **echarts_theme(),
-        "title": {"text": title, "subtext": subtitle, "left": 8, "top": 4, "textStyle": {"fontSize": 17}},
-        "tooltip": {"position": "top", "formatter": f"{value_label}：{{c}} {suffix}"},
-        "grid": {"left": 12, "right": 24, "top": 64, "bottom": 64, "containLabel": True},
-        "xAxis": {
-            "type": "category",
-            "data": columns,
-            "splitArea": {"show": True},
-            "axisLabel": {"interval": 0, "rotate": 35 if len(columns) > 8 else 0, "fontSize": 12},
-        },
-        "yAxis": {
-            "type": "category",
-            "data": rows,
-            "inverse": True,
-            "splitArea": {"show": True},
-            "axisLabel": {"interval": 0, "fontSize": 12},
-        },
-        "visualMap": {
-            "min": low,
-            "max": high if high > low else low + 1,
-            "calculable": True,
-            "orient": "horizontal",
-            "left": "center",
-            "bottom": 0,
-            "text": [f"高（{suffix}）" if suffix else "高", "低"],
-            "inRange": {"color": SEQUENTIAL},
-            "itemWidth": 14,
-            "itemHeight": 160,
-        },
-        "series": [
-            {
-                "name": value_label,
-                "type": "heatmap",
-                "data": data,
-                "label": {
-                    "show": show_labels,
-                    "fontSize": 11,
-                    "color": "#222",
-                    "textBorderColor": "#FFFFFF",
-                    "textBorderWidth": 2,
-                },
-                "emphasis": {"itemStyle": {"borderColor": "#333", "borderWidth": 1}},
-            }
-        ],
-    }
+    axis_label = opts.LabelOpts(interval=0, font_size=12)
+    chart = (
+        HeatMap()
+        .add_xaxis(columns)
+        .add_yaxis(
+            value_label,
+            rows,
+            data,
+            label_opts=opts.LabelOpts(is_show=show_labels, font_size=11, color="#222"),
+        )
+        .set_global_opts(
+            title_opts=opts.TitleOpts(
+                title=title,
+                subtitle=subtitle,
+                pos_left="8",
+                pos_top="4",
+                title_textstyle_opts=opts.TextStyleOpts(font_size=17),
+            ),
+            tooltip_opts=opts.TooltipOpts(position="top", formatter=f"{value_label}：{{c}} {suffix}"),
+            xaxis_opts=opts.AxisOpts(
+                type_="category",
+                splitarea_opts=opts.SplitAreaOpts(is_show=True),
+                axislabel_opts=opts.LabelOpts(interval=0, rotate=35 if len(columns) > 8 else 0, font_size=12),
+            ),
+            yaxis_opts=opts.AxisOpts(
+                type_="category",
+                is_inverse=True,
+                splitarea_opts=opts.SplitAreaOpts(is_show=True),
+                axislabel_opts=axis_label,
+            ),
+            visualmap_opts=opts.VisualMapOpts(
+                min_=low,
+                max_=high if high > low else low + 1,
+                is_calculable=True,
+                orient="horizontal",
+                pos_left="center",
+                pos_bottom="0",
+                range_text=[f"高（{suffix}）" if suffix else "高", "低"],
+                range_color=SEQUENTIAL,
+                item_width=14,
+                item_height=160,
+            ),
+            legend_opts=opts.LegendOpts(is_show=False),
+        )
+    )
+    options: dict[str, Any] = json.loads(chart.dump_options())
+    # One axis each: unwrap pyecharts' axis lists, then what its options do not expose (grid, label halo).
+    options["xAxis"], options["yAxis"] = options["xAxis"][0], options["yAxis"][0]
+    options["grid"] = {"left": 12, "right": 24, "top": 64, "bottom": 64, "containLabel": True}
+    series = options["series"][0]
+    series["label"].update(textBorderColor="#FFFFFF", textBorderWidth=2)
+    series["emphasis"] = {"itemStyle": {"borderColor": "#333", "borderWidth": 1}}
+    return {**echarts_theme(), **options}

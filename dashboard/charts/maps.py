@@ -1,4 +1,4 @@
-"""The China map (区域热力) and a province's city map as ECharts options, with the boundaries to register.
+"""The China map (区域热力) and a province's city map as ECharts options built with pyecharts, with the boundaries to register.
 
 A `MapChart` carries everything a renderer needs with no network: the options,
 the name the map is registered under and its GeoJSON (assets/maps, see
@@ -9,9 +9,13 @@ can hand the same three to ECharts' `registerMap` and `setOption`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from pyecharts import options as opts
+from pyecharts.charts import Map
 
 from dashboard.charts import geo
 from dashboard.charts.theme import SEQUENTIAL, echarts_theme
@@ -28,28 +32,27 @@ class MapChart:
     geojson: dict[str, Any]
 
 
-def _visual_map(values: list[float], lower_is_better: bool | None, below: bool) -> dict[str, Any]:
+def _visual_map(values: list[float], lower_is_better: bool | None, below: bool) -> opts.VisualMapOpts:
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     if low == high:
         high = low + 1
     # Dark red marks the worse end: the high end when lower is better, the low end otherwise.
     colours = SEQUENTIAL if lower_is_better is not False else list(reversed(SEQUENTIAL))
-    return {
-        "type": "continuous",
-        "min": low,
-        "max": high,
-        "calculable": True,
-        "realtime": False,
-        "text": ["高", "低"],
-        "inRange": {"color": colours},
-        "textStyle": {"fontSize": 13},
-        # The China map has room at its lower left; a province's shape is unknown, so its legend goes below.
-        **(
-            {"orient": "horizontal", "left": "center", "bottom": 4, "itemWidth": 14, "itemHeight": 160}
-            if below
-            else {"left": 16, "bottom": 24, "itemHeight": 120}
-        ),
-    }
+    # The China map has room at its lower left; a province's shape is unknown, so its legend goes below.
+    place = (
+        {"orient": "horizontal", "pos_left": "center", "pos_bottom": 4, "item_width": 14, "item_height": 160}
+        if below
+        else {"pos_left": 16, "pos_bottom": 24, "item_height": 120}
+    )
+    return opts.VisualMapOpts(
+        min_=low,
+        max_=high,
+        is_calculable=True,
+        range_text=["高", "低"],
+        range_color=colours,
+        textstyle_opts=opts.TextStyleOpts(font_size=13),
+        **place,
+    )
 
 
 def _map_options(
@@ -64,39 +67,48 @@ def _map_options(
     extra_regions: list[dict[str, Any]] | None = None,
     legend_below: bool = False,
 ) -> dict[str, Any]:
+    """The map as pyecharts builds it (a map series on the locally registered boundaries), in the house theme."""
     values = [d["value"] for d in data if d["value"] is not None]
     suffix = unit_suffix(unit)
-    options: dict[str, Any] = {
-        **echarts_theme(),
-        "title": {"text": title, "subtext": subtitle, "left": 8, "top": 4, "textStyle": {"fontSize": 18}},
-        "tooltip": {"trigger": "item", "formatter": f"{{b}}<br/>{value_label}：{{c}} {suffix}"},
-        "visualMap": _visual_map(values, lower_is_better, legend_below),
-        "geo": {
-            "map": map_name,
-            "roam": False,
-            # All four sides: ECharts fits the map into the box, keeping its aspect (no clipping).
-            "top": 70,
-            "bottom": 64 if legend_below else 12,
-            "left": 8,
-            "right": 8,
-            # A white halo keeps the names readable on the darkest reds.
-            "label": {
-                "show": True,
-                "fontSize": label_size,
-                "color": "#222",
-                "textBorderColor": "#FFFFFF",
-                "textBorderWidth": 2,
-            },
-            "itemStyle": {"areaColor": NO_DATA_COLOUR, "borderColor": BORDER_COLOUR, "borderWidth": 0.6},
-            "emphasis": {"label": {"show": True, "fontWeight": "bold"}, "itemStyle": {"areaColor": "#FFD54F"}},
-            "select": {"disabled": True},
-            "regions": extra_regions or [],
-        },
-        "series": [
-            {"type": "map", "name": value_label, "geoIndex": 0, "data": data, "selectedMode": False},
-        ],
-    }
-    return options
+    chart = Map().add(
+        value_label,
+        [(d["name"], d["value"]) for d in data],
+        maptype=map_name,
+        is_roam=False,
+        is_map_symbol_show=False,
+        # A white halo keeps the names readable on the darkest reds.
+        label_opts=opts.LabelOpts(is_show=True, font_size=label_size, color="#222"),
+        itemstyle_opts=opts.ItemStyleOpts(area_color=NO_DATA_COLOUR, border_color=BORDER_COLOUR, border_width=0.6),
+        emphasis_label_opts=opts.LabelOpts(is_show=True, font_weight="bold"),
+        emphasis_itemstyle_opts=opts.ItemStyleOpts(area_color="#FFD54F"),
+    )
+    chart.set_global_opts(
+        title_opts=opts.TitleOpts(
+            title=title,
+            subtitle=subtitle,
+            pos_left="8",
+            pos_top="4",
+            title_textstyle_opts=opts.TextStyleOpts(font_size=18),
+        ),
+        tooltip_opts=opts.TooltipOpts(trigger="item", formatter=f"{{b}}<br/>{value_label}：{{c}} {suffix}"),
+        visualmap_opts=_visual_map(values, lower_is_better, legend_below),
+        legend_opts=opts.LegendOpts(is_show=False),
+    )
+    options: dict[str, Any] = json.loads(chart.dump_options())
+    options["visualMap"]["realtime"] = False
+    series = options["series"][0]
+    # What pyecharts' Map.add does not expose: the box (all four sides, so ECharts fits the map without
+    # clipping), the label halo, no selection, and the per-region styles (the 南海诸岛 inset).
+    series.update(
+        top=70,
+        bottom=64 if legend_below else 12,
+        left=8,
+        right=8,
+        select={"disabled": True},
+        regions=extra_regions or [],
+    )
+    series["label"].update(textBorderColor="#FFFFFF", textBorderWidth=2)
+    return {**echarts_theme(), **options}
 
 
 def build_china_map(
