@@ -20,6 +20,7 @@ import polars as pl
 
 from dashboard.engine import sla
 from dashboard.engine.kpis import DIMENSION_LABELS
+from dashboard.views.sql_files import view_sql
 from warehouse.importer.contract import STAGES
 
 CASE_FIELDS: dict[str, str] = {
@@ -72,19 +73,7 @@ def read_case(
     if source_system:
         params["source_system"] = source_system
         system = "AND v.source_system = $source_system"
-    sql = f"""
-        SELECT v.source_system, v.case_id, v.status, v.case_type, v.received_at, v.closed_at,
-            v.deadline_days::BIGINT AS deadline_days, v.due_date, v.channel, v.business_line, v.product, v.issue,
-            v.province, v.city, v.branch, v.department, v.complainant_key,
-            v.complainant_name_masked AS name_masked, v.phone_masked, left(v.complainant_key, 8) AS short_id,
-            v.vulnerable_group, v.is_regulator_referred, v.is_litigation, v.is_media_exposure,
-            r.risk_score, r.risk_level, r.risk_reason_text
-        FROM v_complaint AS v
-        LEFT JOIN fct_case_risk AS r USING (case_key)
-        WHERE v.case_id = $case_id {system}
-        ORDER BY v.source_system
-        LIMIT 1
-    """
+    sql = view_sql("case_detail", system=system)
     rows = con.sql(sql, params=params).pl().to_dicts()
     if not rows:
         return CaseDetail(found=False)
@@ -96,13 +85,7 @@ def read_case(
 
 def judge_case_stages(con: duckdb.DuckDBPyConnection, case: dict[str, object], as_of: datetime) -> pl.DataFrame:
     """The case's stage rows as sla.read_stages reads them (every stage, timed or not)."""
-    sql = """
-        SELECT s.source_system, s.case_id, s.stage, s.stage_order::BIGINT AS stage_order, s.started_at,
-            CASE WHEN s.finished_at <= $as_of THEN s.finished_at END AS finished_at, d.department, s.case_type
-        FROM fct_case_stage AS s
-        LEFT JOIN dim_department AS d USING (department_key)
-        WHERE s.source_system = $source_system AND s.case_id = $case_id AND s.started_at <= $as_of
-    """
+    sql = view_sql("case_stages")
     params = {"source_system": case["source_system"], "case_id": case["case_id"], "as_of": as_of}
     return con.sql(sql, params=params).pl().cast(sla.STAGE_SCHEMA)  # type: ignore[arg-type]
 

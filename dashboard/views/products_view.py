@@ -15,6 +15,7 @@ import polars as pl
 from dashboard.engine.kpi_source import DuckDBSource
 from dashboard.engine.kpis import compute_mix
 from dashboard.engine.periods import Period
+from dashboard.views.sql_files import view_sql
 
 PARETO_CUT = 0.8  # the "vital few": issues that together make 80% of volume
 BLANK = "（未填）"
@@ -62,15 +63,7 @@ def build_product_issue_matrix(
     Products and issues outside the top are left out (the table under the chart says which are shown).
     """
     where, params = source.filters.to_sql_where("f")
-    sql = f"""
-        SELECT coalesce(p.product, '{BLANK}') AS product, coalesce(i.issue, '{BLANK}') AS issue,
-            count(*)::BIGINT AS volume
-        FROM fct_complaint AS f
-        LEFT JOIN dim_product AS p ON p.product_key = f.product_key
-        LEFT JOIN dim_issue AS i ON i.issue_key = f.issue_key
-        WHERE ({where}) AND f.received_date >= $p_start AND f.received_date < $p_end
-        GROUP BY ALL
-    """
+    sql = view_sql("product_issue_volume", where=where)
     long = con.sql(sql, params={**params, "p_start": period.start, "p_end": period.end}).pl()
     if long.is_empty():
         return pl.DataFrame(schema={"product": pl.String, "issue": pl.String, "volume": pl.Int64})

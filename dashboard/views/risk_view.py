@@ -17,6 +17,7 @@ import polars as pl
 from dashboard.engine.kpi_source import DuckDBSource
 from dashboard.engine.kpis import RISK_LEVELS, compute_breakdown
 from dashboard.engine.periods import Period
+from dashboard.views.sql_files import view_sql
 from warehouse.risk_settings import read_risk_settings
 
 TREND_MONTHS = 12
@@ -74,12 +75,7 @@ def build_risk_trend(con: duckdb.DuckDBPyConnection, source: DuckDBSource, perio
     """Cases per 受理 month and level over the trend window: month (YYYY-MM), risk_level, volume (long)."""
     span = trend_period(period)
     where, params = source.filters.to_sql_where("f")
-    sql = f"""
-        SELECT strftime(f.received_date, '%Y-%m') AS month, f.risk_level, count(*)::BIGINT AS volume
-        FROM fct_complaint AS f
-        WHERE ({where}) AND f.received_date >= $t_start AND f.received_date < $t_end
-        GROUP BY ALL ORDER BY 1, 2
-    """
+    sql = view_sql("risk_by_month", where=where)
     frame = con.sql(sql, params={**params, "t_start": span.start, "t_end": span.end}).pl()
     return frame.cast({"volume": pl.Int64})
 
@@ -92,12 +88,7 @@ def build_risk_breakdown(
         raise ValueError(f"不能按 {by!r} 分组；可用：{'、'.join(BREAKDOWNS)}")
     _key, join, name = BREAKDOWNS[by]
     where, params = source.filters.to_sql_where("f")
-    sql = f"""
-        SELECT coalesce({name}, '（未填）') AS key, f.risk_level, count(*)::BIGINT AS volume
-        FROM fct_complaint AS f {join}
-        WHERE ({where}) AND f.received_date >= $p_start AND f.received_date < $p_end
-        GROUP BY ALL
-    """
+    sql = view_sql("risk_by_key", key=name, join=join, where=where)
     long = con.sql(sql, params={**params, "p_start": period.start, "p_end": period.end}).pl()
     if long.is_empty():
         return pl.DataFrame(
