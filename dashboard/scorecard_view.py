@@ -137,3 +137,15 @@ def summarise_scorecard(card: Scorecard, period: Period, leadership: Scorecard |
         if parts:
             paragraphs.append("与上一季度相比，" + "，".join(parts) + "。")
     return paragraphs
+
+
+def label_headline(card: Scorecard, leadership: Scorecard | None) -> list[tuple[str, str]]:
+    """The page's metric row: leadership score, units scored, and for departments red cards and grey list."""
+    rows = card.to_json()["rows"]
+    scored = [r for r in rows if r["score"] is not None]
+    lead = None if leadership is None or leadership.rows.is_empty() else leadership.rows["score"][0]
+    figures = [("领导班子（全行）得分", format_score(lead)), (f"参加考核的{unit_name(card.unit)}", f"{len(scored)}")]
+    if card.unit in CARDED_KINDS:
+        figures.append(("本期红牌", f"{sum(r['red_cards'] or 0 for r in rows)} 张"))
+        figures.append(("灰名单", f"{len(card.grey_listed())} 个"))
+    return figures
