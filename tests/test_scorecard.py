@@ -49,7 +49,10 @@ def build_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             for j in range(CASES_PER_DEPARTMENT):
                 received = datetime.combine(period.start, datetime.min.time()) + timedelta(days=3 + 6 * j + d, hours=9)
                 province, city, branch = PLACES[(j + d) % len(PLACES)]
-                row = case_row(i, received_at=received, department=department, province=province, city=city)
+                # Closed 2–20 days after receipt (some after the 15-day deadline), every fifth still open.
+                closed = received + timedelta(days=2 + (7 * i) % 19) if i % 5 else None
+                row = case_row(i, received_at=received, department=department, province=province, city=city,
+                               closed_at=closed, status="已办结" if closed else "办理中")  # fmt: skip
                 row.update(branch=branch, mediation=("调解成功", "调解失败", "未调解")[(i + d) % 3])
                 cases.append(row)
                 if j < 2 and q in RED_QUARTERS.get(department, ()):
