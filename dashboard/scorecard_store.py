@@ -50,6 +50,9 @@ def _has_tables(con: duckdb.DuckDBPyConnection) -> bool:
 
 def complete_quarters(con: duckdb.DuckDBPyConnection) -> list[Period]:
     """The calendar quarters the data covers (by 受理日期) whose last day is on or before the latest one."""
+    marts = con.sql("SELECT count(*) FROM information_schema.tables WHERE table_name = 'fct_complaint'").fetchall()
+    if not marts[0][0]:  # a warehouse initialised but never loaded
+        return []
     first, latest = con.sql("SELECT min(received_date), max(received_date) FROM fct_complaint").fetchall()[0]
     if first is None:
         return []

@@ -208,7 +208,9 @@ def test_published_quarters_keep_their_ranks_through_rebuilds_and_corrections(
     )
     published = scorecard_json(capsys, db, "department", Q2)
     assert published["published_at"] is not None
-    assert publish_scorecards(db) == []  # nothing missing: no new version
+    version = store.current_version(db)
+    assert main(["scorecard", "--publish", "--db", str(db)]) == 0  # nothing missing: no new version
+    assert "没有需要发布" in capsys.readouterr().out and store.current_version(db) == version
 
     # A late correction: every open 乙部 case of Q2 is closed late with an unhappy customer; then a rebuild.
     cases, _ = build_rows()
