@@ -35,6 +35,7 @@ setup-dev: $(VENV)/.dev assets/maps/SOURCE.json assets/js/echarts.min.js
 run: setup
 	$(PY) -m warehouse demo --if-missing
 	$(PY) -m warehouse rebuild --if-stale
+	$(PY) -m dashboard scorecard --publish   # 考核: store complete quarters not yet published (never rewrites one)
 	COCKPIT_MODE=demo $(PY) -m dashboard.auth demo-admin
 	COCKPIT_MODE=demo $(PY) -m dashboard serve --address $(HOST) --port $(PORT)
 

@@ -34,6 +34,7 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("消保工作台", "pages/sla.py", "时效与红黄牌", ":material/timer:"),
     ("消保工作台", "pages/case.py", "案件详情", ":material/description:"),
     ("报告", "pages/pack.py", "委员会汇报材料", ":material/slideshow:"),
+    ("报告", "pages/scorecard.py", "考核排名", ":material/leaderboard:"),
     ("数据管理", "pages/home.py", "数据概况", ":material/home:"),
     ("数据管理", "pages/data_import.py", "数据导入", ":material/upload_file:"),
     ("数据管理", "pages/data_quality.py", "数据质量", ":material/fact_check:"),

@@ -116,6 +116,25 @@ def test_summary_states_the_engine_figures(document: PackDocument, kpis_json: di
     assert build_summary(document.content) == build_summary(document.content)  # deterministic
 
 
+def test_scorecard_section_states_the_cli_figures(document: PackDocument, demo_db: Path, period: Period) -> None:  # noqa: F811
+    done = _run_cli("scorecard", "--unit", "department", "--from", period.start.isoformat(),
+                    "--to", period.end.isoformat(), "--json", db=demo_db)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    card = json.loads(done.stdout)
+    assert card["rows"]
+    table = next(s for s in document.sections if s.title.endswith("考核排名（处理部门）"))
+    assert [[row[0], row[1], row[2], row[4], row[5]] for row in table.rows] == [
+        [str(r["rank"]), r["key"], f"{r['score']:.2f}", str(r["red_cards"]), "是" if r["grey_listed"] else ""]
+        for r in card["rows"]
+    ]
+    text = "".join(next(s for s in document.sections if s.title.endswith("考核情况")).paragraphs)
+    top = card["rows"][0]
+    assert f"{top['key']}（{top['score']:.2f}分）" in text
+    assert f"领导班子（全行）考核得分{card['leadership']['score']:.2f}分" in text
+    grey = [r["key"] for r in card["rows"] if r["grey_listed"]]
+    assert all(f"{name}" in text for name in grey) if grey else "没有部门列入灰名单" in text
+
+
 def test_pptx_slides_titles_and_tables(document: PackDocument, kpis_json: dict) -> None:
     deck = Presentation(io.BytesIO(build_pptx(document)))
     assert deck.slide_width * 9 == deck.slide_height * 16  # 16:9

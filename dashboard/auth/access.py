@@ -49,8 +49,9 @@ def can_open(role: str, page: str | Path, roles: Mapping[str, tuple[str, ...]] |
 
 
 # Pages that show the whole warehouse with no region to filter by (national table counts, every
-# batch's quarantined rows, loads, users, the audit log): never opened by a region-bound user.
-UNBOUND_ONLY_PAGES = ("home", "data_quality", "data_import", "admin_users", "admin_audit")
+# batch's quarantined rows, loads, users, the audit log, the bank-wide 考核 ranking): never opened by a
+# region-bound user.
+UNBOUND_ONLY_PAGES = ("home", "data_quality", "data_import", "admin_users", "admin_audit", "scorecard")
 
 
 def user_can_open(user: User, page: str | Path, roles: Mapping[str, tuple[str, ...]] | None = None) -> bool:

@@ -29,6 +29,7 @@ LIST_FILTERS: dict[str, tuple[str, str]] = {
     "issues": ("issue", "issue"),
     "channels": ("channel", "channel"),
     "departments": ("dept", "department"),
+    "branches": ("branch", "branch"),  # 机构 (the 考核 scorecard's branch units); no sidebar widget
     "vulnerable_groups": ("vulnerable", "vulnerable_group"),
     "risk_levels": ("risk", "risk_level"),
 }
@@ -42,6 +43,7 @@ DIMENSION_FIELDS: dict[str, str] = {
     "issue": "issues",
     "channel": "channels",
     "department": "departments",
+    "branch": "branches",
     "vulnerable_group": "vulnerable_groups",
     "risk_level": "risk_levels",
     "region_group": "region_group",
@@ -64,6 +66,7 @@ STAR_FILTERS: dict[str, tuple[str, str | None, str | None]] = {
     "issue": ("issue_key", "dim_issue", "issue"),
     "channel": ("channel_key", "dim_channel", "channel"),
     "department": ("department_key", "dim_department", "department"),
+    "branch": ("branch_key", "dim_branch", "branch"),
     "vulnerable_group": ("vulnerable_group", None, None),
     # fct_complaint (and the agg_* cubes) carry each case's level from warehouse/sql/marts/23_fct_case_risk.sql.
     "risk_level": ("risk_level", None, None),
@@ -100,6 +103,7 @@ class Filters:
     issues: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
     departments: tuple[str, ...] = ()
+    branches: tuple[str, ...] = ()
     vulnerable_groups: tuple[str, ...] = ()
     risk_levels: tuple[str, ...] = ()
     referred_only: bool = False
@@ -148,6 +152,7 @@ class Filters:
             "issues": "问题类型",
             "channels": "渠道",
             "departments": "处理部门",
+            "branches": "机构",
             "vulnerable_groups": "特殊群体",
             "risk_levels": "风险等级",
         }

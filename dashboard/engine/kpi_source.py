@@ -67,6 +67,7 @@ CASE_SCHEMA: dict[str, pl.DataType] = {
     "city": pl.String(),
     "region_key": pl.Int64(),
     "department": pl.String(),
+    "branch": pl.String(),
     "vulnerable_group": pl.String(),
 }
 BASE_SCHEMA: dict[str, pl.DataType] = {
@@ -315,6 +316,7 @@ _DIMENSION_SQL: dict[str, tuple[str, str, str]] = {
     "province": ("f.region_key", "LEFT JOIN dim_region AS d ON d.region_key = s.k", "d.province"),
     "city": ("f.region_key", "LEFT JOIN dim_region AS d ON d.region_key = s.k", "d.city"),
     "department": ("f.department_key", "LEFT JOIN dim_department AS d ON d.department_key = s.k", "d.department"),
+    "branch": ("f.branch_key", "LEFT JOIN dim_branch AS d ON d.branch_key = s.k", "d.branch"),
     # A case counts in every group its region belongs to (inner join: other regions drop out).
     "region_group": ("f.region_key", "JOIN dim_region_group AS d ON d.region_key = s.k", "d.region_group"),
 }
@@ -682,6 +684,7 @@ def write_star_schema(
             ("channel", ["channel"]),
             ("issue", ["issue"]),
             ("department", ["department"]),
+            ("branch", ["branch"]),
             ("product", ["business_line", "product"]),
         ):
             listed = ", ".join(columns)
@@ -699,8 +702,8 @@ def write_star_schema(
         target = "fct_complaint" if scored else "stg_complaint"
         con.execute(
             f"CREATE OR REPLACE TABLE {target} AS SELECT "
-            "c.* EXCLUDE (channel, business_line, product, issue, department, province, city), "
-            "ch.channel_key, p.product_key, i.issue_key, d.department_key, "
+            "c.* EXCLUDE (channel, business_line, product, issue, department, branch, province, city), "
+            "ch.channel_key, p.product_key, i.issue_key, d.department_key, b.branch_key, "
             "CASE WHEN c.is_closed THEN coalesce(c.closed_date, c.received_date) END AS closed_on, "
             f"trim(c.satisfaction) NOT IN ({_sql_list(NOT_SURVEYED_VALUES)}) AS is_surveyed, "
             f"trim(c.satisfaction) IN ({_sql_list(SATISFIED_VALUES)}) AS is_satisfied FROM _cases_frame AS c "
@@ -708,7 +711,8 @@ def write_star_schema(
             "LEFT JOIN dim_product AS p ON p.product = c.product "
             "AND p.business_line IS NOT DISTINCT FROM c.business_line "
             "LEFT JOIN dim_issue AS i ON i.issue = c.issue "
-            "LEFT JOIN dim_department AS d ON d.department = c.department"
+            "LEFT JOIN dim_department AS d ON d.department = c.department "
+            "LEFT JOIN dim_branch AS b ON b.branch = c.branch"
         )
         if not scored:
             write_risk_settings(con)
@@ -717,9 +721,10 @@ def write_star_schema(
         build_aggregates(con)
         con.execute(
             "CREATE OR REPLACE VIEW v_complaint AS SELECT f.*, ch.channel, p.business_line, p.product, i.issue, "
-            "r.province, r.city, d.department FROM fct_complaint AS f "
+            "r.province, r.city, d.department, b.branch FROM fct_complaint AS f "
             "LEFT JOIN dim_channel AS ch USING (channel_key) LEFT JOIN dim_product AS p USING (product_key) "
             "LEFT JOIN dim_issue AS i USING (issue_key) LEFT JOIN dim_department AS d USING (department_key) "
+            "LEFT JOIN dim_branch AS b USING (branch_key) "
             "LEFT JOIN (SELECT DISTINCT region_key, province, city FROM dim_region) AS r USING (region_key)"
         )
         con.execute("CREATE OR REPLACE TABLE v_customer_base AS SELECT * FROM _base_frame")

@@ -14,6 +14,8 @@ from dashboard.export.browser import with_browser
 from dashboard.export.pack import tables
 from dashboard.export.pack.content import PackContent, build_pack_content
 from dashboard.export.pack.figures import build_pack_charts, render_chart_png
+from dashboard.export.pack.scorecard import HEADER as SCORECARD_HEADER
+from dashboard.export.pack.scorecard import build_scorecard_pack
 from dashboard.export.pack.summary import build_summary, describe_period
 
 TITLE = "消费者权益保护委员会汇报材料"
@@ -83,6 +85,18 @@ def build_pack_document(con: duckdb.DuckDBPyConnection, period: Period, filters:
             note=f"截至{content.period.last_day.isoformat()}；名单含个人信息，不在汇报材料中列示。",
         )
     )
+    if filters is None or not filters.has_region_filter():  # a bank-wide ranking: not in a region-bound pack
+        scorecard = build_scorecard_pack(con, period)
+        sections.append(Section(f"{_chinese_number(number + 2)}、考核情况", "summary", paragraphs=scorecard.paragraphs))
+        sections.append(
+            Section(
+                f"{_chinese_number(number + 3)}、考核排名（处理部门）",
+                "table",
+                header=SCORECARD_HEADER,
+                rows=scorecard.rows or [["—", "—", "—", "—", "—", "—"]],
+                note=scorecard.note,
+            )
+        )
     sections.append(
         Section("附录：指标口径", "definitions", header=["指标", "口径"], rows=tables.definition_rows(content))
     )
