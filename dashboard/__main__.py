@@ -1,4 +1,4 @@
-"""Dashboard CLI: python -m dashboard {kpis, sql, alerts, watchlist, pack, serve} (contract: ../shared/ARCHITECTURE.md).
+"""Dashboard CLI: python -m dashboard {kpis, sql, alerts, watchlist, rectification, pack, serve} (contract: ../shared/ARCHITECTURE.md).
 
 Each subcommand lives in dashboard/commands/<name>.py with add_parser(sub) and
 run(args); it calls the same functions as the pages.
@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dashboard.commands import alerts, kpis, pack, serve, sql, watchlist
+from dashboard.commands import alerts, kpis, pack, rectification, serve, sql, watchlist
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dashboard", description="投诉信访治理驾驶舱 · 指标与报表")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (kpis, sql, alerts, watchlist, pack, serve):
+    for module in (kpis, sql, alerts, watchlist, rectification, pack, serve):
         module.add_parser(sub)
     return parser
 
