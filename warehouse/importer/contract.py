@@ -110,7 +110,13 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "defects": ("source_system", "defect_id"),
 }
 
-KIND_ZH = {"cases": "投诉案件", "customers": "客户基数", "events": "办理环节", "contacts": "联系记录", "defects": "缺陷清单"}
+KIND_ZH = {
+    "cases": "投诉案件",
+    "customers": "客户基数",
+    "events": "办理环节",
+    "contacts": "联系记录",
+    "defects": "缺陷清单",
+}
 CONTACT_METHODS = ("来电", "上门", "约谈", "书面")
 DEFECT_TYPES = ("制度缺陷", "系统漏洞", "流程断点")  # others are kept as written, with a warning
 DEFECT_STATUSES = ("未开始", "整改中", "已完成", "已验收")
