@@ -196,8 +196,11 @@ def compute_effects(
               AND {scope}
         ),
         pairs AS (
-            SELECT DISTINCT j.defect_id, f.product_key, f.issue_key
+            -- A product is its name: the same 产品 under another 业务条线 is another product_key, same pair.
+            SELECT DISTINCT j.defect_id, same.product_key, f.issue_key
             FROM judged j JOIN bridge_case_defect b USING (defect_id) JOIN fct_complaint f USING (case_key)
+            JOIN dim_product linked ON linked.product_key = f.product_key
+            JOIN dim_product same ON same.product = linked.product
         ),
         counted AS (
             SELECT j.defect_id,
