@@ -25,7 +25,7 @@ def _count(db: Path, table: str) -> int:
 def test_csv_dir_writes_the_templates_and_builds_nothing(tmp_path: Path, tmp_db: Path, capsys) -> None:
     folder = tmp_path / "模板"
     assert main(["demo", "--cases", "300", "--seed", SEED, "--as-of", AS_OF, "--csv-dir", str(folder)]) == 0
-    assert sorted(p.name for p in folder.iterdir()) == sorted(["投诉案件.csv", "客户基数.csv", "办理环节.csv", "联系记录.csv"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["投诉案件.csv", "客户基数.csv", "办理环节.csv", "联系记录.csv", "缺陷清单.csv"])
     assert store.current_version(tmp_db) is None
     assert "已写出" in capsys.readouterr().err
 

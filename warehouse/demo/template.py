@@ -9,7 +9,13 @@ import polars as pl
 from warehouse.demo.generate import DemoData
 from warehouse.importer.contract import fields_of
 
-FILE_NAMES = {"cases": "投诉案件.csv", "customers": "客户基数.csv", "events": "办理环节.csv", "contacts": "联系记录.csv"}
+FILE_NAMES = {
+    "cases": "投诉案件.csv",
+    "customers": "客户基数.csv",
+    "events": "办理环节.csv",
+    "contacts": "联系记录.csv",
+    "defects": "缺陷清单.csv",
+}
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 

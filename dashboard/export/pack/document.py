@@ -11,6 +11,7 @@ from dashboard.export.browser import with_browser
 from dashboard.export.pack import tables
 from dashboard.export.pack.content import PackContent, build_pack_content
 from dashboard.export.pack.figures import build_pack_charts, render_chart_png
+from dashboard.export.pack.rectification import EFFECT_HEADER, build_rectification_section
 from dashboard.export.pack.summary import build_summary, describe_period
 from dashboard.filters import Filters
 from dashboard.formatting import format_percent
@@ -83,6 +84,15 @@ def build_pack_document(con: duckdb.DuckDBPyConnection, period: Period, filters:
             note=f"截至{content.period.last_day.isoformat()}；名单含个人信息，不在汇报材料中列示。",
         )
     )
+    rectification = build_rectification_section(con, period, filters)  # None without a defect ledger
+    if rectification is not None:
+        title = f"{_chinese_number(number + 2)}、溯源整改"
+        sections.append(Section(title, "summary", paragraphs=rectification.paragraphs))
+        if rectification.rows:
+            sections.append(
+                Section(f"{title}：整改成效", "table", header=EFFECT_HEADER, rows=rectification.rows,
+                        note=rectification.note)
+            )  # fmt: skip
     sections.append(
         Section("附录：指标口径", "definitions", header=["指标", "口径"], rows=tables.definition_rows(content))
     )
