@@ -18,6 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.__main__ import main as dashboard_main
+from dashboard.rectification import mask_free_text
 from tests.builders import build_cases, case_row
 from warehouse import store
 from warehouse.importer.pipeline import import_file, load_frame
@@ -297,3 +298,11 @@ def test_the_page_shows_the_same_counts(ledger_db: Path) -> None:
     traced = next(f for cols, f in frames.items() if "缺陷编号" in cols and "受理日期" in cols and "客户" in cols
                   and "状态" not in cols)  # fmt: skip
     assert sorted(traced["案件编号"]) == want["linked_ids"]
+
+
+def test_descriptions_are_masked_where_they_name_people() -> None:
+    text = "客户张三（13912345678，身份证440101199001011234）反映费率披露不清"
+    masked = mask_free_text(text)
+    assert "13912345678" not in masked and "440101199001011234" not in masked
+    assert "139****5678" in masked and "4401**********1234" in masked
+    assert mask_free_text("短信提醒延迟") == "短信提醒延迟"
