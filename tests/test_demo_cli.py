@@ -87,7 +87,7 @@ def test_large_frames_load_in_slices(tmp_db: Path, monkeypatch: pytest.MonkeyPat
     results = load_demo(data, tmp_db, progress=lambda _fraction, step: seen.append(step))
     slices = -(-data.customers.height // 4_000)
     assert slices > 1
-    assert [r.kind for r in results] == ["cases"] + ["customers"] * slices + ["events", "contacts"]
+    assert [r.kind for r in results] == ["cases"] + ["customers"] * slices + ["events", "contacts", "defects"]
     assert sum(r.loaded for r in results if r.kind == "customers") == data.customers.height
     assert _count(tmp_db, "raw_customers") == data.customers.height
     assert _count(tmp_db, "etl_batch") == len(results)

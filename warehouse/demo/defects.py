@@ -30,6 +30,11 @@ TYPES = {  # type -> (root causes, measures, how the description starts)
     "流程断点": (("流程衔接", "人员操作"), ("关闭流程断点", "培训"), "流程衔接不畅导致"),
 }
 TYPE_WEIGHTS = np.array([0.4, 0.3, 0.3])
+SCHEMA = {
+    **{name: pl.String for name in ("defect_id", "defect_type", "description", "root_cause", "department")},
+    **{"found_date": pl.Date, "due_date": pl.Date, "status": pl.String, "completed_date": pl.Date},
+    **{"measure": pl.String, "case_ids": pl.String},
+}
 
 
 def _quarter_start(day: date) -> date:
@@ -113,8 +118,8 @@ def draw_defects(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(cases with 缺陷编号 and the planted fix's relabelled issues, the defect ledger)."""
     pairs = _pair_counts(cases)
-    if pairs.height < 3:
-        return cases, pl.DataFrame()
+    if pairs.height < 3:  # a toy demo of a handful of cases: no ledger to speak of
+        return cases, pl.DataFrame(schema=SCHEMA)
     quarter = _quarter_start(period.last_month) - timedelta(days=1)  # the last complete quarter's last day
     judged_from = _quarter_start(quarter) - timedelta(days=EFFECT_DAYS)  # completions judged in that quarter
     # The planted fix that worked: the busiest pair, fixed early in the window; most later complaints stop.
@@ -164,5 +169,5 @@ def draw_defects(
         schema={"case_id": pl.String, "defect_ids": pl.String},
     )
     cases = cases.drop("defect_ids").join(links, on="case_id", how="left", maintain_order="left").select(cases.columns)
-    frame = pl.DataFrame(ledger.rows).sort("found_date", "defect_id")
+    frame = pl.DataFrame(ledger.rows, schema=SCHEMA).sort("found_date", "defect_id")
     return cases, frame
