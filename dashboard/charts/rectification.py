@@ -16,7 +16,8 @@ def build_breakdown_chart(counts: dict[str, int], title: str, height: int = 320)
     fig = go.Figure(
         go.Bar(x=values, y=keys, orientation="h", marker_color=PALETTE[1], hovertemplate="%{y}：%{x} 项<extra></extra>")
     )
-    fig.update_layout(xaxis_title="项", yaxis={"automargin": True})
+    fig.update_layout(xaxis={"title": "项", "tickformat": "d", "dtick": 1 if max(values, default=0) <= 10 else None},
+                      yaxis={"automargin": True})  # fmt: skip
     return apply_plotly_theme(fig, title, height)
 
 

@@ -24,7 +24,7 @@ def plant(db: Path, folder: Path) -> None:
     days = [date(2025, 1, 10), date(2025, 2, 5), date(2025, 3, 1), date(2025, 3, 20)]
     cases = [
         case_row(i, case_id=f"K{i + 1}", received_at=datetime.combine(d, datetime.min.time()) + timedelta(hours=9),
-                 defect_ids="QX-2" if i == 2 else None)
+                 closed_at=None, status="办理中", defect_ids="QX-2" if i == 2 else None)
         for i, d in enumerate(days)
     ]  # fmt: skip
     assert load_frame(build_cases(cases), "cases", db=db, file_name="cases.csv").loaded == 4
