@@ -32,6 +32,7 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("消保工作台", "pages/products_issues.py", "产品与问题", ":material/category:"),
     ("消保工作台", "pages/alerts.py", "预警", ":material/notifications_active:"),
     ("消保工作台", "pages/sla.py", "时效与红黄牌", ":material/timer:"),
+    ("消保工作台", "pages/rectification.py", "溯源整改", ":material/build_circle:"),
     ("消保工作台", "pages/case.py", "案件详情", ":material/description:"),
     ("报告", "pages/pack.py", "委员会汇报材料", ":material/slideshow:"),
     ("报告", "pages/scorecard.py", "考核排名", ":material/leaderboard:"),

@@ -1,4 +1,5 @@
-"""Dashboard CLI: python -m dashboard {kpis, sql, alerts, watchlist, pack, scorecard, serve} (contract: ../shared/ARCHITECTURE.md).
+"""Dashboard CLI: python -m dashboard {kpis, sql, alerts, watchlist, rectification, pack, scorecard, serve}
+(contract: ../shared/ARCHITECTURE.md).
 
 Each subcommand lives in dashboard/commands/<name>.py with add_parser(sub) and
 run(args); it calls the same functions as the pages.
@@ -10,13 +11,13 @@ import argparse
 import sys
 
 from dashboard.app import serve
-from dashboard.commands import alerts, kpis, pack, scorecard, sql, watchlist
+from dashboard.commands import alerts, kpis, pack, rectification, scorecard, sql, watchlist
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dashboard", description="投诉信访治理驾驶舱 · 指标与报表")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (kpis, sql, alerts, watchlist, pack, scorecard, serve):
+    for module in (kpis, sql, alerts, watchlist, rectification, pack, scorecard, serve):
         module.add_parser(sub)
     return parser
 

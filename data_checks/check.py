@@ -23,6 +23,7 @@ SUITES = {
     "customers": "raw_customers",
     "events": "raw_events",
     "contacts": "raw_contacts",
+    "defects": "raw_defects",
     "marts": "marts",
 }
 

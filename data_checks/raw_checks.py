@@ -18,6 +18,8 @@ SATISFACTION_VALUES = ("满意", "基本满意", "不满意", "未回访")
 MEDIATION_VALUES = ("未调解", "调解成功", "调解失败")
 VULNERABLE_GROUPS = ("老年人", "残障人士", "小微企业主", "学生", "无")
 EVENT_STAGES = ("受理", "分派", "调查", "沟通", "决策", "反馈", "回访", "复盘")
+DEFECT_STATUSES = ("未开始", "整改中", "已完成", "已验收")
+DEFECT_TYPES = ("制度缺陷", "系统漏洞", "流程断点")
 
 # The columns of raw_<kind> (warehouse/sql/raw/00_raw.sql) the gate needs; batch_id may be absent (set when landing).
 RAW_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -37,6 +39,10 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
         *("source_row", "source_system", "complainant_key", "contacted_at", "method", "staff", "outcome"),
         "row_hash",
     ),
+    "defects": (
+        *("source_row", "source_system", "defect_id", "defect_type", "description", "root_cause", "department"),
+        *("found_date", "due_date", "status", "completed_date", "measure", "case_ids", "row_hash"),
+    ),
 }
 # NOT NULL columns of raw_<kind>, with their Chinese names.
 REQUIRED_COLUMNS: dict[str, dict[str, str]] = {
@@ -55,6 +61,11 @@ REQUIRED_COLUMNS: dict[str, dict[str, str]] = {
     "contacts": {
         "source_row": "源文件行号", "source_system": "来源系统", "complainant_key": "客户标识（哈希）",
         "contacted_at": "时间", "method": "方式", "row_hash": "行内容指纹",
+    },
+    "defects": {
+        "source_row": "源文件行号", "source_system": "来源系统", "defect_id": "缺陷编号", "defect_type": "缺陷类型",
+        "department": "责任部门", "found_date": "发现日期", "due_date": "整改期限", "status": "整改状态",
+        "row_hash": "行内容指纹",
     },
 }  # fmt: skip
 
@@ -218,6 +229,31 @@ def build_event_checks() -> list[Check]:
     ]  # fmt: skip
 
 
+def build_defect_checks() -> list[Check]:
+    return [
+        *build_common_checks("defects"),
+        expect(
+            "defects.status_in_set", "status", f"整改状态须为 {'、'.join(DEFECT_STATUSES)} 之一",
+            "ExpectColumnValuesToBeInSet", value_set=list(DEFECT_STATUSES),
+        ),
+        expect(
+            "defects.completed_not_before_found", "completed_date", "完成日期不得早于发现日期",
+            "ExpectColumnPairValuesAToBeGreaterThanB", column_A="completed_date", column_B="found_date",
+            or_equal=True, ignore_row_if="either_value_is_missing",
+        ),
+        # Other types are kept as written (DATA_CONTRACT.md): a warning, never a rejection.
+        expect(
+            "defects.defect_type_known", "defect_type", f"缺陷类型应为 {'、'.join(DEFECT_TYPES)} 之一（其他值按原值保留）",
+            "ExpectColumnValuesToBeInSet", critical=False, value_set=list(DEFECT_TYPES),
+        ),
+        expect(
+            "defects.defect_once_per_file", "source_system,defect_id",
+            "同一文件中同一缺陷编号应只出现一次（重复出现时以后出现的版本为准，计为更新）",
+            "ExpectCompoundColumnsToBeUnique", critical=False, column_list=["source_system", "defect_id"],
+        ),
+    ]  # fmt: skip
+
+
 BATCH_CHECKS: dict[str, list[Check]] = {
     "cases": build_case_checks(),
     "customers": build_customer_checks(),
@@ -226,4 +262,5 @@ BATCH_CHECKS: dict[str, list[Check]] = {
         *build_common_checks("contacts"),
         *build_time_checks("contacts", "contacted_at", "时间", not_too_early=True),
     ],
+    "defects": build_defect_checks(),
 }

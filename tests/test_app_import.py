@@ -78,7 +78,14 @@ def metric_values(at: AppTest) -> dict[str, str]:
 def test_page_asks_for_a_file_and_offers_the_importer_choices() -> None:
     at = open_import_page()
     assert any("请选择要导入的文件" in i.value for i in at.info)
-    assert at.selectbox(key="import-kind").options == ["自动识别", "投诉案件", "客户基数", "办理环节", "联系记录"]
+    assert at.selectbox(key="import-kind").options == [
+        "自动识别",
+        "投诉案件",
+        "客户基数",
+        "办理环节",
+        "联系记录",
+        "缺陷清单（溯源整改）",
+    ]
     profiles = at.selectbox(key="import-profile").options
     assert profiles[0] == "标准模板（canonical）" and "美国 CFPB 投诉数据（cfpb）" in profiles
 

@@ -145,11 +145,36 @@ def build_contacts(n: int = 12) -> pl.DataFrame:
     )
 
 
+def build_defects(n: int = 12) -> pl.DataFrame:
+    found = [date(2025, 1, 1) + timedelta(days=i) for i in range(n)]
+    done = [d + timedelta(days=20) if i % 3 else None for i, d in enumerate(found)]
+    return pl.DataFrame(
+        {
+            "source_row": list(range(1, n + 1)),
+            "source_system": ["default"] * n,
+            "defect_id": [f"QX{i:03d}" for i in range(n)],
+            "defect_type": [("制度缺陷", "系统漏洞", "流程断点")[i % 3] for i in range(n)],
+            "description": ["描述"] * n,
+            "root_cause": ["制度缺失"] * n,
+            "department": ["信用卡中心"] * n,
+            "found_date": found,
+            "due_date": [d + timedelta(days=60) for d in found],
+            "status": ["已完成" if d else "整改中" for d in done],
+            "completed_date": done,
+            "measure": ["修订制度"] * n,
+            "case_ids": ["C1；C2"] * n,
+            "row_hash": [sha(f"df{i}") for i in range(n)],
+        },
+        schema_overrides={"source_row": pl.Int64, "completed_date": pl.Date},
+    )
+
+
 BUILDERS: dict[str, Callable[[], pl.DataFrame]] = {
     "cases": build_cases,
     "customers": build_customers,
     "events": build_events,
     "contacts": build_contacts,
+    "defects": build_defects,
 }
 
 
@@ -258,6 +283,25 @@ BREAKERS: dict[str, Breaker] = {
     },
     "contacts.contacted_at_not_future": ("contacts", lambda f: set_value(f, "contacted_at", 4, FUTURE), 4),
     "contacts.contacted_at_not_too_early": ("contacts", lambda f: set_value(f, "contacted_at", 5, TOO_EARLY), 5),
+    # defects
+    "defects.columns_present": ("defects", lambda f: f.drop("status"), None),
+    "defects.source_row_unique": ("defects", lambda f: set_value(f, "source_row", 2, 2), 1),
+    "defects.source_row_positive": ("defects", lambda f: set_value(f, "source_row", 0, 0), None),
+    **{
+        f"defects.{c}_not_null": _null("defects", c)
+        for c in (
+            *("source_row", "source_system", "defect_id", "defect_type", "department", "found_date", "due_date"),
+            *("status", "row_hash"),
+        )
+    },
+    "defects.status_in_set": ("defects", lambda f: set_value(f, "status", 4, "差不多了"), 4),
+    "defects.completed_not_before_found": (
+        "defects",
+        lambda f: set_value(f, "completed_date", 1, f["found_date"][1] - timedelta(days=3)),
+        1,
+    ),
+    "defects.defect_type_known": ("defects", lambda f: set_value(f, "defect_type", 5, "管理漏洞"), 5),
+    "defects.defect_once_per_file": ("defects", lambda f: set_value(f, "defect_id", 1, f["defect_id"][0]), 1),
 }
 ALL_BATCH_CHECKS = {check.id: check for checks in BATCH_CHECKS.values() for check in checks}
 

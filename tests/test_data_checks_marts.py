@@ -281,4 +281,4 @@ def test_readme_lists_every_check_with_its_severity() -> None:
 def test_check_ids_are_unique_and_namespaced() -> None:
     ids = [check.id for check in list_checks()]
     assert len(ids) == len(set(ids))
-    assert all(re.fullmatch(r"(cases|customers|events|contacts|marts)\.[a-z_]+", i) for i in ids)
+    assert all(re.fullmatch(r"(cases|customers|events|contacts|defects|marts)\.[a-z_]+", i) for i in ids)

@@ -220,7 +220,12 @@ def test_clear_identity_fields_look_real(demo) -> None:
 def _contract_headers(shared_dir: Path) -> dict[str, list[str]]:
     """The Chinese headers of each table in DATA_CONTRACT.md, in order."""
     text = (shared_dir / "DATA_CONTRACT.md").read_text(encoding="utf-8")
-    sections = {"cases": "## Complaint cases", "customers": "## Customer base", "events": "## Case process events"}
+    sections = {
+        "cases": "## Complaint cases",
+        "customers": "## Customer base",
+        "events": "## Case process events",
+        "defects": "## Defect and rectification ledger",
+    }
     headers: dict[str, list[str]] = {}
     for kind, title in sections.items():
         body = text.split(title, 1)[1].split("\n## ", 1)[0]

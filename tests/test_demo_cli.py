@@ -26,7 +26,7 @@ def test_csv_dir_writes_the_templates_and_builds_nothing(tmp_path: Path, tmp_db:
     folder = tmp_path / "模板"
     assert main(["demo", "--cases", "300", "--seed", SEED, "--as-of", AS_OF, "--csv-dir", str(folder)]) == 0
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["投诉案件.csv", "客户基数.csv", "办理环节.csv", "联系记录.csv"]
+        ["投诉案件.csv", "客户基数.csv", "办理环节.csv", "联系记录.csv", "缺陷清单.csv"]
     )
     assert store.current_version(tmp_db) is None
     assert "已写出" in capsys.readouterr().err
@@ -91,7 +91,7 @@ def test_large_frames_load_in_slices(tmp_db: Path, monkeypatch: pytest.MonkeyPat
     results = load_demo(data, tmp_db, progress=lambda _fraction, step: seen.append(step))
     slices = -(-data.customers.height // 4_000)
     assert slices > 1
-    assert [r.kind for r in results] == ["cases"] + ["customers"] * slices + ["events", "contacts"]
+    assert [r.kind for r in results] == ["cases"] + ["customers"] * slices + ["events", "contacts", "defects"]
     assert sum(r.loaded for r in results if r.kind == "customers") == data.customers.height
     assert _count(tmp_db, "raw_customers") == data.customers.height
     assert _count(tmp_db, "etl_batch") == len(results)

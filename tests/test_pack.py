@@ -207,3 +207,33 @@ def test_cli_writes_the_pptx_and_logs_the_export(demo_db: Path, period: Period, 
 def test_cli_refuses_an_unknown_format(demo_db: Path, tmp_path: Path) -> None:  # noqa: F811
     done = _run_cli("pack", "--out", str(tmp_path / "pack.docx"), db=demo_db)
     assert done.returncode == 2 and "格式" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def rectification_json(demo_db: Path, period: Period) -> dict:  # noqa: F811
+    args = ("rectification", "--from", period.start.isoformat(), "--to", period.end.isoformat(), "--json")
+    done = _run_cli(*args, db=demo_db)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_pack_has_the_rectification_section_with_the_cli_figures(
+    document: PackDocument, rectification_json: dict
+) -> None:
+    r = rectification_json
+    text = "".join(next(s for s in document.sections if s.title.endswith("、溯源整改")).paragraphs)
+    assert f"发现内部缺陷{r['defects']}项" in text
+    assert all(f"{kind}{n}项" in text for kind, n in r["by_type"].items())
+    assert f"已完成整改{r['completed']}项，整改完成率{format_percent(r['completion_rate'])}" in text
+    assert f"逾期未整改的缺陷{r['overdue']}项" in text
+    assert f"{r['linked_cases']}件已溯源至内部缺陷，溯源率{format_percent(r['traced_rate'])}" in text
+    worked = [e for e in r["effects"] if e["verdict"] == "worked"]
+    not_worked = [e for e in r["effects"] if e["verdict"] == "not_worked"]
+    assert worked and not_worked, "the demo plants a fix that worked and one that did not"
+    assert f"见效{len(worked)}项" in text and f"未见效{len(not_worked)}项" in text
+    for effect in worked + not_worked:
+        assert f"{effect['defect_id']}（" in text and f"前{effect['before']}件→后{effect['after']}件" in text
+    table = next(s for s in document.sections if s.title.endswith("整改成效"))
+    assert [(row[0], row[3], row[4]) for row in table.rows] == [
+        (e["defect_id"], f"{e['before']:,}", f"{e['after']:,}") for e in r["effects"]
+    ]

@@ -21,7 +21,17 @@ ALL_PAGES = "*"
 ADMIN_ROLE = "管理员"
 # Used when settings.toml has no [roles]; the issue's four roles, each a superset of the one before.
 _LEADERSHIP = ["cockpit", "trends", "regions", "pack"]
-_CENTRE = [*_LEADERSHIP, "risk_radar", "watchlist", "products_issues", "alerts", "sla", "home", "export"]
+_CENTRE = [
+    *_LEADERSHIP,
+    "risk_radar",
+    "watchlist",
+    "products_issues",
+    "alerts",
+    "sla",
+    "rectification",
+    "home",
+    "export",
+]
 _ANALYST = [*_CENTRE, "query_explorer"]
 DEFAULT_ROLES: dict[str, list[str]] = {
     "领导": _LEADERSHIP,

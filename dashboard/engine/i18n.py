@@ -71,6 +71,8 @@ TABLE_LABELS: dict[str, str] = {
     "fct_complaint": "投诉事实表",
     "fct_customer_base": "客户基数事实表",
     "fct_case_stage": "办理环节事实表",
+    "fct_defect": "缺陷清单事实表",
+    "bridge_case_defect": "案件与缺陷关联表",
 }
 
 KIND_LABELS: dict[str, str] = {
@@ -78,6 +80,7 @@ KIND_LABELS: dict[str, str] = {
     "customers": "客户基数",
     "events": "办理环节",
     "contacts": "联系记录",
+    "defects": "缺陷清单（溯源整改）",
 }
 
 PROFILE_LABELS: dict[str, str] = {

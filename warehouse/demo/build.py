@@ -12,7 +12,8 @@ from warehouse.importer.contract import KIND_ZH
 
 Progress = Callable[[float, str], None]
 GENERATE_SHARE = 0.1  # of the progress bar; loading takes the rest, in proportion to rows
-LOAD_ORDER = ("cases", "customers", "events", "contacts")  # cases first: events and contacts refer to them
+# cases first: events, contacts and defects refer to them
+LOAD_ORDER = ("cases", "customers", "events", "contacts", "defects")
 # One load (one batch, one published version) per kind up to this many rows. Larger frames go in slices:
 # the pipeline holds several working copies of what it loads, and ten million cases at once would not fit.
 LOAD_CHUNK_ROWS = 1_000_000

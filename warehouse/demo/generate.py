@@ -11,6 +11,7 @@ import polars as pl
 
 from warehouse.demo.cases import case_frame, draw_case_codes, event_frame
 from warehouse.demo.contacts import draw_contacts
+from warehouse.demo.defects import draw_defects
 from warehouse.demo.network import build_network, customer_base
 from warehouse.demo.seasons import DemoPeriod, demo_period
 from warehouse.settings import setting
@@ -25,6 +26,7 @@ class DemoData:
     customers: pl.DataFrame  # province, city, month (first day), personal_customers, branches
     events: pl.DataFrame  # case_id, stage, started_at, finished_at
     contacts: pl.DataFrame  # complainant_id (clear), contacted_at, method, staff, outcome
+    defects: pl.DataFrame  # the defect ledger (DATA_CONTRACT.md), 关联案件 in case_ids
     period: DemoPeriod
     seed: int
 
@@ -47,8 +49,8 @@ def generate_demo(
         raise ValueError(f"案件数必须为正整数，收到 {cases}")
     period = demo_period(as_of)
     # Independent streams: the network (and customer base) does not change with the number of cases.
-    streams = np.random.SeedSequence(seed).spawn(4)  # the first three as before: adding contacts changed nothing else
-    network_rng, customer_rng, case_rng, contact_rng = (np.random.default_rng(s) for s in streams)
+    streams = np.random.SeedSequence(seed).spawn(5)  # the earlier ones as before: a new stream changes nothing else
+    network_rng, customer_rng, case_rng, contact_rng, defect_rng = (np.random.default_rng(s) for s in streams)
     report = progress or (lambda _fraction, _step: None)
     report(0.0, "正在生成机构网络与客户基数")
     network = build_network(network_rng)
@@ -69,11 +71,14 @@ def generate_demo(
         codes.cutoff_us,
         int(codes.received_us[codes.tracked[0]]) if len(codes.tracked) else codes.cutoff_us,
     )
+    # The ledger relabels the issue of some cases after its planted fix, and writes 缺陷编号 on others.
+    case_frame_all, defects = draw_defects(defect_rng, pl.concat(case_parts, rechunk=False), period)
     return DemoData(
-        cases=pl.concat(case_parts, rechunk=False),
+        cases=case_frame_all,
         customers=customers,
         events=pl.concat(event_parts, rechunk=False),
         contacts=contacts,
+        defects=defects,
         period=period,
         seed=seed,
     )

@@ -14,6 +14,7 @@ FILE_NAMES = {
     "customers": "客户基数.csv",
     "events": "办理环节.csv",
     "contacts": "联系记录.csv",
+    "defects": "缺陷清单.csv",
 }
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 

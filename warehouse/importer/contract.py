@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-KINDS = ("cases", "customers", "events", "contacts")
+KINDS = ("cases", "customers", "events", "contacts", "defects")
 
 
 @dataclass(frozen=True)
@@ -77,11 +77,28 @@ CONTACT_FIELDS: tuple[Field, ...] = (
     Field("outcome", "结果", "text", False, ("处理结果", "联系结果", "outcome")),
 )
 
+# The 内部缺陷清单 of 溯源整改 (DATA_CONTRACT.md, defect ledger): one defect found by tracing complaints, with its
+# rectification. 关联案件 links cases from this side; 缺陷编号 on a case links from the other.
+DEFECT_FIELDS: tuple[Field, ...] = (
+    Field("defect_id", "缺陷编号", "text", True, ("缺陷号", "问题编号", "defect_no")),
+    Field("defect_type", "缺陷类型", "text", True, ("缺陷分类",)),  # 制度缺陷 / 系统漏洞 / 流程断点, others kept
+    Field("description", "缺陷描述", "text", False, ("问题描述", "缺陷内容")),
+    Field("root_cause", "根因分类", "text", False, ("根因", "原因分类", "根本原因")),
+    Field("department", "责任部门", "text", True, ("整改部门", "牵头部门")),
+    Field("found_date", "发现日期", "date", True, ("发现时间", "识别日期")),
+    Field("due_date", "整改期限", "date", True, ("整改时限", "计划完成日期", "要求完成日期")),
+    Field("status", "整改状态", "defect_status", True, ("状态", "整改进度")),
+    Field("completed_date", "完成日期", "date", False, ("完成时间", "整改完成日期", "实际完成日期")),
+    Field("measure", "整改措施", "text", False, ("措施", "整改方式")),
+    Field("case_ids", "关联案件", "text", False, ("关联案件编号", "案件编号", "related_cases")),
+)
+
 FIELDS: dict[str, tuple[Field, ...]] = {
     "cases": CASE_FIELDS,
     "customers": CUSTOMER_FIELDS,
     "events": EVENT_FIELDS,
     "contacts": CONTACT_FIELDS,
+    "defects": DEFECT_FIELDS,
 }
 
 # Natural key of each kind (source_system is always part of it).
@@ -90,10 +107,20 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "customers": ("source_system", "province", "city", "month"),
     "events": ("source_system", "case_id", "stage"),
     "contacts": ("source_system", "complainant_key", "contacted_at", "method"),
+    "defects": ("source_system", "defect_id"),
 }
 
-KIND_ZH = {"cases": "投诉案件", "customers": "客户基数", "events": "办理环节", "contacts": "联系记录"}
+KIND_ZH = {
+    "cases": "投诉案件",
+    "customers": "客户基数",
+    "events": "办理环节",
+    "contacts": "联系记录",
+    "defects": "缺陷清单",
+}
 CONTACT_METHODS = ("来电", "上门", "约谈", "书面")
+DEFECT_TYPES = ("制度缺陷", "系统漏洞", "流程断点")  # others are kept as written, with a warning
+DEFECT_STATUSES = ("未开始", "整改中", "已完成", "已验收")
+DEFECT_DONE = ("已完成", "已验收")  # statuses that need a 完成日期
 
 # A case with a blank descriptive cell is still a case (DATA_CONTRACT.md): it loads as this member of
 # the dimension and is reported as a warning with the rule id beside it; it is never quarantined.

@@ -18,7 +18,13 @@ import polars as pl
 from warehouse.importer.contract import NATURAL_KEYS
 from warehouse.importer.readers import SOURCE_ROW
 
-RAW_TABLES = {"cases": "raw_cases", "customers": "raw_customers", "events": "raw_events", "contacts": "raw_contacts"}
+RAW_TABLES = {
+    "cases": "raw_cases",
+    "customers": "raw_customers",
+    "events": "raw_events",
+    "contacts": "raw_contacts",
+    "defects": "raw_defects",
+}
 _NOT_HASHED = {"batch_id", "source_row", "row_hash"}
 # Columns added to the contract after rows were landed: hashed only when filled (concat_ws skips NULL), so a
 # row landed before they existed keeps its hash and re-sending its file is still recognised as a duplicate.

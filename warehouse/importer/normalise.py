@@ -19,6 +19,7 @@ INVALID_PREFIX = "__invalid_"
 DTYPES: dict[str, pl.DataType] = {
     "text": pl.String(),
     "datetime": values.TIMESTAMP,
+    "date": pl.Date(),
     "bool": pl.Boolean(),
     "int": pl.Int64(),
     "decimal": pl.Float64(),
@@ -31,15 +32,17 @@ DTYPES: dict[str, pl.DataType] = {
     "id": pl.String(),
     "person_name": pl.String(),
     "phone": pl.String(),
+    "defect_status": pl.String(),
 }
 
 # Types whose written values can be wrong (the others are kept as written).
-_CHECKED = {"datetime", "bool", "int", "decimal", "month", "status", "province", "stage"}
+_CHECKED = {"datetime", "date", "bool", "int", "decimal", "month", "status", "province", "stage", "defect_status"}
 
 
 def _parser(f: Field, day_first: bool, region_scheme: str) -> Callable[[pl.Series], pl.Series]:
     parsers: dict[str, Callable[[pl.Series], pl.Series]] = {
         "datetime": lambda s: values.parse_datetime(s, day_first),
+        "date": lambda s: values.parse_datetime(s, day_first),  # cast to a date below (a time of day is dropped)
         "month": lambda s: values.parse_month(s, day_first),
         "bool": values.parse_bool,
         "int": values.parse_int,
@@ -48,6 +51,7 @@ def _parser(f: Field, day_first: bool, region_scheme: str) -> Callable[[pl.Serie
         "channel": values.parse_channel,
         "province": lambda s: values.parse_province(s, region_scheme),
         "stage": values.parse_stage,
+        "defect_status": values.parse_defect_status,
         "id": values.parse_identifier,
     }
     return parsers.get(f.type, values.clean_text)

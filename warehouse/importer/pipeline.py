@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from warehouse import store
-from warehouse.importer import landing, privacy
+from warehouse.importer import defect_checks, landing, privacy
 from warehouse.importer.contract import KIND_ZH, KINDS, UNKNOWN_MEMBERS, fields_of
 from warehouse.importer.errors import LoadRejected
 from warehouse.importer.mapping import SRC_PREFIX, apply_profile
@@ -82,6 +82,8 @@ def _typed_rows(
 
 def unknown_warnings(kind: str, accepted: pl.DataFrame, sources: dict[str, str]) -> list[dict]:
     """One warning per descriptive column left blank in some cases: those cases load as 未知… members."""
+    if kind == "defects":
+        return defect_checks.defect_type_warnings(accepted)
     if kind != "cases":
         return []
     found = []
@@ -251,6 +253,8 @@ def _land(
         if rebuild:
             _report(progress, 0.75, "重建数据集市")
             rebuild_marts(con)
+            if prepared.kind == "defects":  # links to cases not (yet) in the warehouse: kept, and said so
+                result.warnings.extend(defect_checks.unknown_case_link_warnings(con))
             _report(progress, 0.9, "检查数据集市")
             mart_outcome = gate.validate_marts(con)
             if not mart_outcome.ok:

@@ -26,7 +26,13 @@ from warehouse.importer.headers import header_key
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 REGION_SCHEMES = ("cn", "us_states")
 # Required fields a profile may leave unknown: the landing tables accept NULL there.
-MAY_BE_OPTIONAL = {"cases": {"complainant_id"}, "customers": set(), "events": set(), "contacts": set()}
+MAY_BE_OPTIONAL = {
+    "cases": {"complainant_id"},
+    "customers": set(),
+    "events": set(),
+    "contacts": set(),
+    "defects": set(),
+}
 
 _KEEP = object()  # `other` not given: keep non-matching values as written
 _TOP_KEYS = {

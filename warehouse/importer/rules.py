@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
-from warehouse.importer.contract import STAGES, Field, fields_of
+from warehouse.importer.contract import DEFECT_DONE, DEFECT_STATUSES, STAGES, Field, fields_of
 from warehouse.importer.mapping import SRC_PREFIX
 from warehouse.importer.normalise import INVALID_PREFIX
 from warehouse.importer.readers import SOURCE_ROW
@@ -43,6 +43,9 @@ RULES = {
     "invalid_status": "办理状态无法识别",
     "unknown_province": "省份无法识别",
     "unknown_stage": "环节无法识别",
+    "invalid_defect_status": "整改状态无法识别",
+    "completed_without_date": "整改状态为已完成或已验收，但完成日期为空",
+    "completed_before_found": "完成日期早于发现日期",
     "malformed_record": "记录的字段数与表头不一致或引号未闭合，整条记录无法读取",
 }
 _INVALID_RULE = {
@@ -56,10 +59,13 @@ _INVALID_RULE = {
     "decimal": ("invalid_number", "不是数字"),
     "status": ("invalid_status", "不是可识别的办理状态（应为 已办结 或 办理中）"),
     "stage": ("unknown_stage", f"不是可识别的环节（应为 {'、'.join(STAGES)} 之一）"),
+    "date": ("invalid_date", "不是可识别的日期，或日期不存在（可用 2024-07-14、2024/7/14、2024年7月14日）"),
+    "defect_status": ("invalid_defect_status", f"不是可识别的整改状态（应为 {'、'.join(DEFECT_STATUSES)} 之一）"),
 }
 _PRIVATE_TYPES = {"id", "person_name", "phone"}
 FUTURE_TOLERANCE = timedelta(minutes=10)  # clocks of source systems drift a little
 MAX_DEADLINE_DAYS = 365  # a longer 办理时限 is a data-entry error (the data checks agree)
+MAY_BE_FUTURE = {"due_date"}  # 整改期限 is a plan: a date ahead of today is normal
 
 
 @dataclass(frozen=True)
@@ -130,14 +136,15 @@ def _field_rules(frame: pl.DataFrame, f: Field, ctx: RuleContext) -> list[pl.Dat
     elif f.type in _INVALID_RULE:
         rule, text = _INVALID_RULE[f.type]
         found.append(_violations(frame, invalid, f, ctx, rule, text))
-    if f.type in ("datetime", "month"):
+    if f.type in ("datetime", "month", "date"):
         now = ctx.now or datetime.now()
         limit = now + FUTURE_TOLERANCE if f.type == "datetime" else now.date()
-        found.append(
-            _violations(
-                frame, col > limit, f, ctx, "future_date", f"晚于当前时间（{now:%Y-%m-%d %H:%M}），日期不可能在未来"
+        if f.name not in MAY_BE_FUTURE:
+            found.append(
+                _violations(
+                    frame, col > limit, f, ctx, "future_date", f"晚于当前时间（{now:%Y-%m-%d %H:%M}），日期不可能在未来"
+                )
             )
-        )
         found.append(
             _violations(
                 frame,
@@ -189,6 +196,18 @@ def _order_rule(frame: pl.DataFrame, ctx: RuleContext, later: str, earlier: str,
     )
 
 
+def _completed_without_date(frame: pl.DataFrame, ctx: RuleContext) -> pl.DataFrame:
+    """已完成 / 已验收 needs its 完成日期: without it neither the completion rate nor the effect can be judged."""
+    fields = {f.name: f for f in fields_of(ctx.kind)}
+    status, completed = fields["status"], fields["completed_date"]
+    invalid = INVALID_PREFIX + "completed_date"
+    unreadable = pl.col(invalid) if invalid in frame.columns else pl.lit(False)  # invalid_date says it already
+    mask = pl.col("status").is_in(list(DEFECT_DONE)) & pl.col("completed_date").is_null() & ~unreadable
+    return _violations(
+        frame, mask, status, ctx, "completed_without_date", "表示整改已完成，但" + _label(completed, ctx) + "为空"
+    )
+
+
 def find_violations(frame: pl.DataFrame, ctx: RuleContext) -> pl.DataFrame:
     """All rule violations of a typed frame, one row per (source row, rule, column), in file order."""
     parts: list[pl.DataFrame] = []
@@ -198,6 +217,9 @@ def find_violations(frame: pl.DataFrame, ctx: RuleContext) -> pl.DataFrame:
         parts.append(_order_rule(frame, ctx, "closed_at", "received_at", "closed_before_received"))
     if ctx.kind == "events":
         parts.append(_order_rule(frame, ctx, "finished_at", "started_at", "finished_before_started"))
+    if ctx.kind == "defects":
+        parts.append(_order_rule(frame, ctx, "completed_date", "found_date", "completed_before_found"))
+        parts.append(_completed_without_date(frame, ctx))
     parts = [p.cast(QUARANTINE_SCHEMA) for p in parts if p.height]  # type: ignore[arg-type]
     if not parts:
         return pl.DataFrame(schema=QUARANTINE_SCHEMA)

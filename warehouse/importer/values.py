@@ -236,6 +236,24 @@ def parse_status(column: pl.Series) -> pl.Series:
     )
 
 
+# 整改状态 of the defect ledger: the contract's four values from their common spellings.
+DEFECT_STATUS_ALIASES = {
+    "未开始": "未开始", "未整改": "未开始", "待整改": "未开始",
+    "整改中": "整改中", "进行中": "整改中", "正在整改": "整改中",
+    "已完成": "已完成", "完成": "已完成", "已整改": "已完成", "整改完成": "已完成",
+    "已验收": "已验收", "验收通过": "已验收", "已销号": "已验收",
+}  # fmt: skip
+
+
+def parse_defect_status(column: pl.Series) -> pl.Series:
+    """未开始 / 整改中 / 已完成 / 已验收; anything else is invalid (null): completion depends on it."""
+    return _map_distinct(
+        _folded(column),
+        lambda s: s.replace_strict(DEFECT_STATUS_ALIASES, default=None, return_dtype=pl.String),
+        pl.String(),
+    )
+
+
 def parse_stage(column: pl.Series) -> pl.Series:
     text = _folded(column)
     return text.set(~text.is_in(STAGES), None)

@@ -14,6 +14,7 @@ from dashboard.export.browser import with_browser
 from dashboard.export.pack import tables
 from dashboard.export.pack.content import PackContent, build_pack_content
 from dashboard.export.pack.figures import build_pack_charts, render_chart_png
+from dashboard.export.pack.rectification import EFFECT_HEADER, build_rectification_section
 from dashboard.export.pack.scorecard import HEADER as SCORECARD_HEADER
 from dashboard.export.pack.scorecard import build_scorecard_pack
 from dashboard.export.pack.summary import build_summary, describe_period
@@ -85,12 +86,28 @@ def build_pack_document(con: duckdb.DuckDBPyConnection, period: Period, filters:
             note=f"截至{content.period.last_day.isoformat()}；名单含个人信息，不在汇报材料中列示。",
         )
     )
+    following = number + 2  # the sections below are numbered on from here, each only when it has content
+    rectification = build_rectification_section(con, period, filters)  # None without a defect ledger
+    if rectification is not None:
+        title = f"{_chinese_number(following)}、溯源整改"
+        following += 1
+        sections.append(Section(title, "summary", paragraphs=rectification.paragraphs))
+        if rectification.rows:
+            sections.append(
+                Section(
+                    f"{title}：整改成效",
+                    "table",
+                    header=EFFECT_HEADER,
+                    rows=rectification.rows,
+                    note=rectification.note,
+                )
+            )
     if filters is None or not filters.has_region_filter():  # a bank-wide ranking: not in a region-bound pack
         scorecard = build_scorecard_pack(con, period)
-        sections.append(Section(f"{_chinese_number(number + 2)}、考核情况", "summary", paragraphs=scorecard.paragraphs))
+        sections.append(Section(f"{_chinese_number(following)}、考核情况", "summary", paragraphs=scorecard.paragraphs))
         sections.append(
             Section(
-                f"{_chinese_number(number + 3)}、考核排名（处理部门）",
+                f"{_chinese_number(following + 1)}、考核排名（处理部门）",
                 "table",
                 header=SCORECARD_HEADER,
                 rows=scorecard.rows or [["—", "—", "—", "—", "—", "—"]],

@@ -106,6 +106,26 @@ CREATE TABLE IF NOT EXISTS raw_contacts (
     row_hash         VARCHAR NOT NULL
 );
 
+-- raw_defects: one accepted row of the 内部缺陷清单 (溯源整改) per batch; re-imports add versions, the marts keep
+-- the latest of each (source_system, defect_id). case_ids is 关联案件 as written (a list of 案件编号).
+CREATE TABLE IF NOT EXISTS raw_defects (
+    batch_id        BIGINT NOT NULL,
+    source_row      BIGINT NOT NULL,
+    source_system   VARCHAR NOT NULL,
+    defect_id       VARCHAR NOT NULL,
+    defect_type     VARCHAR NOT NULL,  -- 制度缺陷 / 系统漏洞 / 流程断点, or another value as written
+    description     VARCHAR,
+    root_cause      VARCHAR,
+    department      VARCHAR NOT NULL,  -- 责任部门
+    found_date      DATE NOT NULL,
+    due_date        DATE NOT NULL,     -- 整改期限
+    status          VARCHAR NOT NULL,  -- 未开始 / 整改中 / 已完成 / 已验收
+    completed_date  DATE,              -- required (importer rule) when 已完成 / 已验收
+    measure         VARCHAR,
+    case_ids        VARCHAR,
+    row_hash        VARCHAR NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS quarantine (
     batch_id     BIGINT NOT NULL,
     source_row   BIGINT NOT NULL,
