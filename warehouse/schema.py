@@ -230,7 +230,7 @@ def persistent_tables(path: Path | str | None = None) -> dict[str, Table]:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    return text.replace("|", "\\|").replace("*", "\\*")
 
 
 def _code(names: tuple[str, ...]) -> str:
@@ -238,7 +238,7 @@ def _code(names: tuple[str, ...]) -> str:
 
 
 def _describe_table(table: Table) -> list[str]:
-    lines = [f"### `{table.name}`", "", f"{table.grain}", ""]
+    lines = [f"### `{table.name}`", "", _cell(table.grain), ""]
     facts = [f"Built by `{table.source}`"]
     if table.temporary:
         facts.append("TEMP table: lives only during a rebuild, never in the warehouse file")
