@@ -7,11 +7,12 @@ from typing import Any
 from data_checks.check import SQL, Check
 from data_checks.mart_checks import MART_CHECKS
 from data_checks.raw_checks import BATCH_CHECKS
+from data_checks.schema_checks import SCHEMA_CHECKS
 
 
 def list_checks() -> list[Check]:
     """Every check, import suites first."""
-    return [check for checks in BATCH_CHECKS.values() for check in checks] + MART_CHECKS
+    return [check for checks in BATCH_CHECKS.values() for check in checks] + MART_CHECKS + SCHEMA_CHECKS
 
 
 def find_check(check_id: str) -> Check | None:

@@ -24,6 +24,7 @@ from data_checks.outcome import CheckOutcome, build_outcome, build_result
 from data_checks.raw_checks import BATCH_CHECKS, RAW_COLUMNS
 from data_checks.results import load_check_history, load_check_results, record_outcome
 from data_checks.runner import convert_frame, validate_frame
+from data_checks.schema_checks import SCHEMA_CHECKS, SCHEMA_SQL_CHECKS, applies_to
 from data_checks.sql_checks import list_table_columns, run_sql_checks
 
 __all__ = [
@@ -48,13 +49,18 @@ def validate_batch(kind: str, frame: pl.DataFrame) -> CheckOutcome:
 
 def validate_marts(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
     """Check the star schema: GX on the small tables (dimensions, customer base), SQL aggregates on the
-    fact table. A warehouse with no marts yet (an empty init) passes with no results."""
+    fact table, and (marts built by warehouse/marts.py) columns and keys against warehouse/sql/schema.yaml.
+    A warehouse with no marts yet (an empty init) passes with no results."""
     columns = list_table_columns(con)
     if not any(table in columns for table in MART_TABLES):
         return CheckOutcome(suite="marts")
     results = _validate_small_tables(con, columns)
     results += run_sql_checks(con, MART_CHECKS, columns)
-    order = {check.id: n for n, check in enumerate(MART_CHECKS)}
+    checks = MART_CHECKS
+    if applies_to(columns):  # built by warehouse/marts.py: compare with warehouse/sql/schema.yaml
+        results += run_sql_checks(con, SCHEMA_CHECKS, columns, SCHEMA_SQL_CHECKS)
+        checks = [*MART_CHECKS, *SCHEMA_CHECKS]
+    order = {check.id: n for n, check in enumerate(checks)}
     return build_outcome("marts", sorted(results, key=lambda r: order[r["expectation"]]))
 
 
