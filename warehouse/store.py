@@ -63,8 +63,9 @@ def run_sql_file(con: duckdb.DuckDBPyConnection, sql_file: Path) -> None:
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the append-only landing tables, quarantine and batch log if missing."""
+    """Create the append-only tables if missing: landing tables, quarantine, batch log and published scorecards."""
     run_sql_file(con, SQL_DIR / "raw" / "00_raw.sql")
+    run_sql_file(con, SQL_DIR / "published" / "scorecard.sql")
 
 
 def _new_version_name() -> str:

@@ -27,20 +27,7 @@ from dashboard.engine.scorecard_rules import LEADERSHIP, UNIT_KINDS, ScorecardRu
 from warehouse import store
 
 PUBLISHED_UNITS: tuple[str, ...] = (*UNIT_KINDS, LEADERSHIP)
-TABLES_SQL = """
-CREATE TABLE IF NOT EXISTS fct_scorecard_publication (
-    unit VARCHAR NOT NULL, quarter VARCHAR NOT NULL, period_start DATE NOT NULL, period_end DATE NOT NULL,
-    published_at TIMESTAMP NOT NULL, red_card_deduction DOUBLE NOT NULL, PRIMARY KEY (unit, quarter));
-CREATE TABLE IF NOT EXISTS fct_scorecard_rule (
-    unit VARCHAR NOT NULL, quarter VARCHAR NOT NULL, kpi VARCHAR NOT NULL, weight DOUBLE NOT NULL, target DOUBLE,
-    lower_is_better BOOLEAN NOT NULL, PRIMARY KEY (unit, quarter, kpi));
-CREATE TABLE IF NOT EXISTS fct_scorecard (
-    unit VARCHAR NOT NULL, quarter VARCHAR NOT NULL, key VARCHAR NOT NULL, volume BIGINT, score DOUBLE,
-    rank BIGINT, red_cards BIGINT, grey_listed BOOLEAN, PRIMARY KEY (unit, quarter, key));
-CREATE TABLE IF NOT EXISTS fct_scorecard_kpi (
-    unit VARCHAR NOT NULL, quarter VARCHAR NOT NULL, key VARCHAR NOT NULL, kpi VARCHAR NOT NULL, value DOUBLE,
-    attainment DOUBLE, PRIMARY KEY (unit, quarter, key, kpi));
-"""
+TABLES_SQL = (store.SQL_DIR / "published" / "scorecard.sql").read_text(encoding="utf-8")
 
 
 def _has_tables(con: duckdb.DuckDBPyConnection) -> bool:
