@@ -79,7 +79,7 @@ def test_every_layer_of_the_pipeline_is_documented() -> None:
     layers = {table.layer for table in load_schema().values()}
     assert layers == set(LAYERS)
     prefixes = {"raw": ("raw_", "etl_batch", "quarantine", "dq_result"), "config": ("cfg_", "ref_")}
-    prefixes |= {"staging": ("stg_",), "mart": ("dim_", "fct_"), "view": ("v_",), "aggregate": ("agg_",)}
+    prefixes |= {"staging": ("stg_",), "mart": ("dim_", "fct_", "bridge_"), "view": ("v_",), "aggregate": ("agg_",)}
     for table in load_schema().values():
         assert table.name.startswith(prefixes[table.layer]), f"{table.name} is not named like a {table.layer} table"
 
