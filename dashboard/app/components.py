@@ -59,6 +59,14 @@ def render_empty_warehouse() -> None:
     st.page_link(DATA_IMPORT_PAGE, label="前往数据导入", icon=":material/upload_file:")
 
 
+def render_no_cases() -> None:
+    st.info(
+        "数据仓库中还没有投诉案件（已导入的只有客户基数、办理环节或联系记录）。"
+        "请在 **数据导入** 页上传投诉案件导出文件。"
+    )
+    st.page_link(DATA_IMPORT_PAGE, label="前往数据导入", icon=":material/upload_file:")
+
+
 def require_loaded_warehouse() -> str:
     """The current warehouse version; a page without data says how to get some and stops there."""
     from dashboard.app import data  # data imports this module

@@ -193,6 +193,8 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "target_on_yoy": "目标针对同比：{target}",
         "yoy_trend": "同比变化",
         "kpi_by_month_note": "选择“周”时，投诉量按周展示；各指标按月展示（周内样本太少，比率不稳定）。",
+        "page_in_chinese": "",
+        "language_scope": "",
     },
     "en": {
         "app_title": "Complaint & Petition Governance Cockpit",
@@ -263,6 +265,9 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "target_on_yoy": "Target applies to YoY: {target}",
         "yoy_trend": "YoY change",
         "kpi_by_month_note": "With weeks selected, volume is shown by week and the KPIs by month (weekly rates are too noisy).",
+        "page_in_chinese": "This page's content is in Chinese: the English switch covers the menu, the filters, "
+        "the cockpit overview and the trends page.",
+        "language_scope": "English: menu, filters, cockpit overview and trends. The other pages stay in Chinese.",
     },
 }
 
@@ -275,17 +280,36 @@ PRESET_LABELS_EN: dict[str, str] = {
     "last_full_quarter": "Last full quarter",
     "custom": "Custom",
 }
-# Navigation titles in English, by page file (the router's PAGES list holds the Chinese ones).
+# Navigation titles in English, by page file (the router's PAGES list holds the Chinese ones): every page is
+# named in the menu in both languages. Page content is translated only on TRANSLATED_PAGES (docs/design.md,
+# "Language switch"); the other pages say so under their title and stay in Chinese.
 NAV_TITLES_EN: dict[str, str] = {
     "pages/cockpit.py": "Cockpit overview",
     "pages/trends.py": "Trends",
-    "pages/query_explorer.py": "Query explorer",
     "pages/regions.py": "Regions",
+    "pages/query_explorer.py": "Query explorer",
+    "pages/risk_radar.py": "Risk radar",
+    "pages/watchlist.py": "Watch list",
+    "pages/products_issues.py": "Products and issues",
+    "pages/alerts.py": "Alerts",
+    "pages/sla.py": "SLA and cards",
+    "pages/case.py": "Case detail",
+    "pages/pack.py": "Committee pack",
     "pages/home.py": "Data overview",
     "pages/data_import.py": "Data import",
     "pages/data_quality.py": "Data quality",
+    "pages/admin_users.py": "Users and roles",
+    "pages/admin_audit.py": "Audit log",
 }
-SECTION_TITLES_EN: dict[str, str] = {"概览": "Overview", "分析": "Analysis", "数据管理": "Data"}
+TRANSLATED_PAGES = frozenset({"pages/cockpit.py", "pages/trends.py"})
+SECTION_TITLES_EN: dict[str, str] = {
+    "概览": "Overview",
+    "分析": "Analysis",
+    "消保工作台": "Consumer protection desk",
+    "报告": "Reports",
+    "数据管理": "Data",
+    "系统管理": "Administration",
+}
 FILTER_NAMES_EN: dict[str, str] = {
     "provinces": "Province",
     "cities": "City",
@@ -333,6 +357,11 @@ def dimension_label(dimension: str, lang: str = DEFAULT_LANGUAGE) -> str:
     if lang == "en":
         return DIMENSION_LABELS_EN.get(dimension, dimension)
     return DIMENSION_LABELS.get(dimension, {"week": "周"}.get(dimension, dimension))
+
+
+def page_title(page: str, title_zh: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A page's title in the language (the menu's English name; the Chinese title otherwise)."""
+    return NAV_TITLES_EN.get(page, title_zh) if lang == "en" else title_zh
 
 
 def metric_name(metric_id: str, lang: str = DEFAULT_LANGUAGE) -> str:
