@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import PurePath
 from typing import Literal
 
 import streamlit as st
@@ -30,7 +31,7 @@ Needs = Literal["cases", "warehouse"] | None
 class PageContext:
     """What a page reads after the frame: who it is, the language, the data version and the filters."""
 
-    page: str  # the page id (pages/x.py), as access control and the audit log name it
+    page: str  # the page id (cockpit, sla, ...), as access control and the audit log name it
     lang: str = DEFAULT_LANGUAGE
     version: str | None = None  # None only for a page that needs no warehouse
     summary: WarehouseSummary | None = None
@@ -83,10 +84,10 @@ def page(path: str, title: str, *, needs: Needs = "cases", filters: bool = False
     auth_gate.require_page(path)
     components.require_router()
     components.apply_compact_style()
-    page_id = access.page_id(path)
-    ctx = PageContext(page=page_id, lang=sidebar.current_language())
-    st.title(page_title(page_id, title, ctx.lang))
-    if ctx.lang != DEFAULT_LANGUAGE and page_id not in TRANSLATED_PAGES:
+    ctx = PageContext(page=access.page_id(path), lang=sidebar.current_language())
+    menu_path = f"pages/{PurePath(path).name}"  # how the router's menu (and i18n) name the page
+    st.title(page_title(menu_path, title, ctx.lang))
+    if ctx.lang != DEFAULT_LANGUAGE and menu_path not in TRANSLATED_PAGES:
         st.caption(text("page_in_chinese", ctx.lang))
     ctx.version = data.warehouse_version()
     _guard(ctx, needs)
