@@ -61,7 +61,9 @@ def test_words_follow_the_level() -> None:
     metric = MAP_METRICS["volume"]
     period = Period(date(2026, 7, 1), date(2026, 10, 1))
     china, province = RegionsDrill(), RegionsDrill(GD, GD)
-    assert china.ranking_heading(metric) == "省份排名：投诉量" and province.ranking_heading(metric) == "城市排名：投诉量"
+    assert (
+        china.ranking_heading(metric) == "省份排名：投诉量" and province.ranking_heading(metric) == "城市排名：投诉量"
+    )
     assert china.map_title(metric) == "区域热力：投诉量" and province.map_title(metric) == f"{GD}各城市：投诉量"
     assert china.map_subtitle(period).endswith("点击省份查看各城市")
     assert not province.map_subtitle(period).endswith("点击省份查看各城市")
