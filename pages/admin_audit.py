@@ -10,7 +10,7 @@ from dashboard.app import auth_session as session
 from dashboard.app.page_frame import page
 from dashboard.auth import admin_view, audit
 
-with page(__file__, "审计日志", needs=None):
+with page(__file__, "审计日志", needs=None, router=False):
     st.caption(
         "记录登录（含失败）、账号锁定与解锁、修改密码、退出、页面查看（含筛选条件）、导出、SQL 查询与数据导入。"
         f"日志文件：{audit.audit_path()}（只能追加）"

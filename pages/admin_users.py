@@ -11,7 +11,7 @@ from dashboard.auth.access import load_roles
 from dashboard.auth.users import UsersFileError
 from warehouse.settings import setting
 
-with page(__file__, "用户与角色", needs=None):
+with page(__file__, "用户与角色", needs=None, router=False):
     source = mode.users_file()
     st.caption(
         f"用户文件：{source or '未配置（仅统一身份认证）'}。"

@@ -13,7 +13,7 @@ from dashboard.app.page_frame import page
 from dashboard.engine.i18n import kind_label, profile_label
 from dashboard.views.uploads import ACCEPTED_TYPES, KIND_CHOICES, list_profiles
 
-with page(__file__, "数据导入", needs=None):
+with page(__file__, "数据导入", needs=None, router=False):
     st.caption(
         "上传投诉案件、客户基数或办理环节的导出文件（CSV / Excel / Parquet，UTF-8 或 GB18030）。"
         "先预览字段映射，确认后导入，再查看对账：读取 = 新增 + 更新 + 重复 + 隔离。"

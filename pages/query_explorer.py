@@ -13,7 +13,7 @@ from dashboard.app.query_explorer import render_query_library, render_sql_box
 from dashboard.auth.access import bound_provinces
 from dashboard.engine.sandbox import open_sandbox
 
-with page(__file__, "查询分析", needs="warehouse") as ctx:
+with page(__file__, "查询分析", needs="warehouse", router=False) as ctx:
     sandbox = open_sandbox(ctx.version, provinces=bound_provinces())
     with sandbox as box:
         library_tab, sql_tab = st.tabs(["查询库", "SQL 查询框"])

@@ -75,14 +75,20 @@ def _guard(ctx: PageContext, needs: Needs) -> None:
 
 
 @contextmanager
-def page(path: str, title: str, *, needs: Needs = "cases", filters: bool = False) -> Iterator[PageContext]:
+def page(
+    path: str, title: str, *, needs: Needs = "cases", filters: bool = False, router: bool = True
+) -> Iterator[PageContext]:
     """Open a page: access check, router, style, title, empty-warehouse guard, filters (see the module doc).
 
     `path` is the page's `__file__`; `title` its Chinese title (the English one comes from i18n). `needs`:
     "cases" (stop unless the warehouse has cases), "warehouse" (stop unless it exists) or None.
+    `router=False` for a page driven by forms and buttons (import, SQL, admin): handing its first run to the
+    router would rerun it and drop the click (Streamlit's legacy first request; AppTest replays it every run);
+    such a page only lacks the menu on the very first request of a fresh server.
     """
     auth_gate.require_page(path)
-    components.require_router()
+    if router:
+        components.require_router()
     components.apply_compact_style()
     ctx = PageContext(page=access.page_id(path), lang=sidebar.current_language())
     menu_path = f"pages/{PurePath(path).name}"  # how the router's menu (and i18n) name the page
