@@ -69,20 +69,6 @@ def render_no_cases() -> None:
     st.page_link(DATA_IMPORT_PAGE, label="前往数据导入", icon=":material/upload_file:")
 
 
-def require_loaded_warehouse() -> str:
-    """The current warehouse version; a page without data says how to get some and stops there."""
-    from dashboard.app import data  # data imports this module
-
-    version = data.warehouse_version()
-    if version is None:
-        render_missing_warehouse()
-        st.stop()
-    if data.load_summary(version).is_empty:
-        render_empty_warehouse()
-        st.stop()
-    return version  # type: ignore[return-value]
-
-
 def render_table(frame: pl.DataFrame, *, key: str | None = None, height: int | str = "auto") -> None:
     """A table with Chinese headers and without the row index."""
     st.dataframe(frame.rename(column_labels(frame.columns)), hide_index=True, key=key, height=height)
