@@ -1,8 +1,8 @@
 """What the router and the pages call: the login page, the refusal, the banner, page-view audit.
 
 The router (streamlit_app.py) runs `check_startup()`, `refresh()` and, once st.navigation has
-picked a page, `admit(page_id)` before page.run(). Every page also starts with
-`require_page(__file__)`: a first request on a freshly started server can run a page of
+picked a page, `admit(page_id)` before page.run(). Every page's frame (dashboard/app/page_frame.py)
+also starts with `require_page(__file__)`: a first request on a freshly started server can run a page of
 pages/ without the router (Streamlit's legacy multipage mode), and the page then refuses
 itself. The filter sidebar (dashboard/app/sidebar.py) passes its filters through `enforce_filters`
 so a region-bound user's provinces are forced and the view is audited with its filters.

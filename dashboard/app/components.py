@@ -15,15 +15,17 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from dashboard.app.export_buttons import TABLE_FORMATS, figure_title, render_chart_downloads, render_table_downloads
+from dashboard.app.export_buttons import (
+    figure_title,
+    render_chart_downloads,
+    render_list_downloads,
+    render_table_downloads,
+)
 from dashboard.charts.kpi_cards import KpiCard
 from dashboard.charts.sparkline import build_sparkline_svg
 from dashboard.charts.theme import PALETTE
 from dashboard.engine.i18n import KIND_LABELS, STATUS_LABELS, column_labels, kind_label, text
 from dashboard.engine.safe_text import escape_markdown
-from dashboard.export.identity import may_export
-from dashboard.export.log import log_export
-from dashboard.export.tables import encode_table_csv, encode_table_xlsx
 from dashboard.views import uploads
 from dashboard.views.reconciliation import Reconciliation, build_from_load_result
 from dashboard.views.warehouse_views import WarehouseSummary, build_table_counts
@@ -59,56 +61,17 @@ def render_empty_warehouse() -> None:
     st.page_link(DATA_IMPORT_PAGE, label="前往数据导入", icon=":material/upload_file:")
 
 
-def require_loaded_warehouse() -> str:
-    """The current warehouse version; a page without data says how to get some and stops there."""
-    from dashboard.app import data  # data imports this module
-
-    version = data.warehouse_version()
-    if version is None:
-        render_missing_warehouse()
-        st.stop()
-    if data.load_summary(version).is_empty:
-        render_empty_warehouse()
-        st.stop()
-    return version  # type: ignore[return-value]
+def render_no_cases() -> None:
+    st.info(
+        "数据仓库中还没有投诉案件（已导入的只有客户基数、办理环节或联系记录）。"
+        "请在 **数据导入** 页上传投诉案件导出文件。"
+    )
+    st.page_link(DATA_IMPORT_PAGE, label="前往数据导入", icon=":material/upload_file:")
 
 
 def render_table(frame: pl.DataFrame, *, key: str | None = None, height: int | str = "auto") -> None:
     """A table with Chinese headers and without the row index."""
     st.dataframe(frame.rename(column_labels(frame.columns)), hide_index=True, key=key, height=height)
-
-
-def render_csv_download(frame: pl.DataFrame, file_name: str, label: str, *, key: str, xlsx: bool = True) -> None:
-    """Downloads of the frame with Chinese headers: a UTF-8-BOM CSV (opens correctly in Excel) and an
-    XLSX; formula-looking text is neutralised and both are made only on click and logged."""
-    labelled = frame.rename(column_labels(frame.columns))
-    name = PurePath(file_name).stem
-    csv_column, xlsx_column = st.columns(2) if xlsx and may_export() else (st.container(), None)
-    csv_column.download_button(
-        label,
-        data=lambda: _logged_bytes(lambda: encode_table_csv(labelled), f"表格：{name}", "csv"),
-        file_name=file_name,
-        mime="text/csv",
-        key=key,
-        icon=":material/download:",
-        on_click="ignore",
-    )
-    if xlsx_column is not None:
-        xlsx_column.download_button(
-            label.replace("CSV", "Excel"),
-            data=lambda: _logged_bytes(lambda: encode_table_xlsx(labelled, sheet=name[:31]), f"表格：{name}", "xlsx"),
-            file_name=f"{name}.xlsx",
-            mime=TABLE_FORMATS["xlsx"],
-            key=f"{key}-xlsx",
-            icon=":material/download:",
-            on_click="ignore",
-        )
-
-
-def _logged_bytes(make: Callable[[], bytes], what: str, fmt: str) -> bytes:
-    data = make()
-    log_export(what, fmt, bytes=len(data))
-    return data
 
 
 def render_reconciliation(rec: Reconciliation) -> None:
@@ -169,7 +132,7 @@ def render_quarantine(rows: pl.DataFrame, *, file_name: str, key: str) -> None:
     st.caption(f"共 {format_count(rows.height)} 条隔离记录（一行违反多条规则时各记一条）。")
     render_table(rows, key=f"{key}-table")
     stem = PurePath(file_name).stem or "import"
-    render_csv_download(rows, f"{stem}_隔离行.csv", "下载隔离行（CSV）", key=f"{key}-download", xlsx=False)
+    render_list_downloads(rows, f"{stem}_隔离行", "下载隔离行（CSV）", key=f"{key}-download", xlsx=False)
 
 
 def render_quarantine_by_rule(by_rule: pl.DataFrame, *, key: str) -> None:
@@ -483,26 +446,3 @@ def render_case_opener(case_ids: list[str], *, key: str) -> None:
     )
     if open_col.button("打开案件", key=f"{key}-open", icon=":material/open_in_new:") and chosen:
         st.switch_page(CASE_PAGE, query_params={"case": chosen})
-
-
-def render_backlog(report: Any, *, key: str) -> None:
-    """积案 (dashboard.engine.backlog.BacklogReport): the month-end trend by age bucket, then by department and province."""
-    from dashboard.charts.sla import build_backlog_chart
-    from dashboard.engine.backlog import BUCKETS
-    from dashboard.views import sla_view
-
-    st.caption(sla_view.describe_backlog(report) + "积案：期末（月末）仍未办结且已过到期日的案件，账龄自受理日起算。")
-    render_chart_with_table(
-        build_backlog_chart(report.trend, BUCKETS), sla_view.build_backlog_trend_table(report.trend), key=key
-    )
-    dept_col, region_col = st.columns(2)
-    dept_col.dataframe(sla_view.build_backlog_table(report.by_department, "department", "处理部门"), hide_index=True)
-    region_col.dataframe(sla_view.build_backlog_table(report.by_province, "province", "省份"), hide_index=True)
-
-
-def render_note(text: str, warning: str | None = None) -> None:
-    """A caption, or a warning (with the text) when there is something the reader must know."""
-    if warning:
-        st.warning(f"{text}{warning}", icon=":material/event:")
-    else:
-        st.caption(text)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.charts.maps import MapChart
+from dashboard.engine.i18n import column_labels
 from dashboard.export.identity import may_export
 from dashboard.export.log import log_export
 
@@ -86,27 +87,46 @@ def render_chart_downloads(chart: go.Figure | MapChart | dict[str, Any], *, name
             )
 
 
-def render_table_downloads(frame: pl.DataFrame, *, name: str, key: str) -> None:
-    """CSV (UTF-8 BOM) and XLSX of the table as shown; formula-looking text is neutralised."""
+def render_table_downloads(
+    frame: pl.DataFrame, *, name: str, key: str, label: str | None = None, formats: Sequence[str] = ("csv", "xlsx")
+) -> None:
+    """CSV (UTF-8 BOM) and XLSX of the table as shown; formula-looking text is neutralised, every file logged.
+
+    The buttons sit in a row that wraps (not in fixed-width columns), so a narrow column never cuts their labels.
+    `label` ("下载清单（CSV）") names the CSV button, its Excel twin gets the same words; by default the format names.
+    """
     if not may_export():
         return
     if not isinstance(frame, pl.DataFrame):  # a pandas frame from a page
         frame = pl.from_pandas(frame)
-    columns = st.columns([1, 1, 6])
-    for column, (fmt, mime) in zip(columns, TABLE_FORMATS.items(), strict=False):
-        make = _logged(
-            lambda fmt=fmt: table_bytes(frame, fmt, sheet=name[:31]), f"表格：{name}", fmt, rows=frame.height
-        )
-        column.download_button(
-            FORMAT_LABELS[fmt],
-            data=make,
-            file_name=f"{_safe_name(name)}_{_stamp()}.{fmt}",
-            mime=mime,
-            key=f"{key}-export-{fmt}",
-            on_click="ignore",
-            icon=":material/download:",
-            type="tertiary",
-        )
+    with st.container(horizontal=True, gap="small", key=f"{key}-export"):
+        for fmt in formats:
+            make = _logged(
+                lambda fmt=fmt: table_bytes(frame, fmt, sheet=name[:31]), f"表格：{name}", fmt, rows=frame.height
+            )
+            st.download_button(
+                FORMAT_LABELS[fmt] if label is None else label.replace("CSV", FORMAT_LABELS[fmt]),
+                data=make,
+                file_name=f"{_safe_name(name)}_{_stamp()}.{fmt}",
+                mime=TABLE_FORMATS[fmt],
+                key=f"{key}-export-{fmt}",
+                on_click="ignore",
+                icon=":material/download:",
+                type="tertiary" if label is None else "secondary",
+                width="content",
+            )
+
+
+def render_list_downloads(frame: pl.DataFrame, name: str, label: str, *, key: str, xlsx: bool = True) -> None:
+    """Downloads of a working list (cases, people, quarantined rows) with Chinese headers: labelled buttons
+    ("下载清单（CSV）" and its Excel twin), made on click and logged like every table download."""
+    render_table_downloads(
+        frame.rename(column_labels(frame.columns)),
+        name=name,
+        key=key,
+        label=label,
+        formats=("csv", "xlsx") if xlsx else ("csv",),
+    )
 
 
 def figure_title(chart: go.Figure | MapChart | dict[str, Any], fallback: str = "图表") -> str:

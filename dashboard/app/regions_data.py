@@ -63,3 +63,19 @@ def load_product_by_issue(version: str, filters: Filters, period: Period) -> pl.
 @st.cache_data(max_entries=16, show_spinner="正在计算受理时段分布…")
 def load_weekday_by_hour(version: str, filters: Filters, period: Period) -> pl.DataFrame:
     return _run(version, view.weekday_by_hour, filters, period)
+
+
+def load_heatmap_cells(
+    version: str, filters: Filters, period: Period, cells: str, metric_id: str, province: str | None
+) -> pl.DataFrame:
+    """The cells (row, column, value) of one heatmap spec (dashboard.views.regions_page.HeatmapSpec.cells)."""
+    if cells == "region_month":
+        trend = load_region_trend(version, filters, period, metric_id, province)
+        return trend.rename({"key": "row", "month": "column"})
+    if cells == "region_line":
+        return load_region_by_line(version, filters, period, metric_id, province)
+    if cells == "product_issue":
+        return load_product_by_issue(version, filters, period)
+    if cells == "weekday_hour":
+        return load_weekday_by_hour(version, filters, period)
+    raise ValueError(f"unknown heatmap cells: {cells}")

@@ -92,6 +92,8 @@ def render_language_switch() -> str:
         on_change=_on_language_change,
         label_visibility="collapsed",
     )
+    if lang != DEFAULT_LANGUAGE:  # the switch is limited on purpose (docs/design.md, "Language switch")
+        st.caption(text("language_scope", lang))
     return lang
 
 

@@ -61,6 +61,83 @@ COLUMN_LABELS: dict[str, str] = {
     "file": "文件",
 }
 
+# Columns of the analysts' query files (queries/) and of v_complaint: their charts and tables show these
+# names, never the SQL alias (a column not listed keeps its own name: the analyst chose it).
+RESULT_LABELS: dict[str, str] = {
+    "rank": "名次",
+    "source_system": "来源系统",
+    "case_id": "案件编号",
+    "received_date": "受理日期",
+    "due_date": "到期日",
+    "closed_date": "办结日期",
+    "days_overdue": "超期天数",
+    "status": "状态",
+    "channel": "渠道",
+    "business_line": "业务条线",
+    "product": "产品",
+    "issue": "问题类型",
+    "province": "省份",
+    "city": "城市",
+    "branch": "机构",
+    "department": "处理部门",
+    "region_group": "区域分组",
+    "vulnerable_group": "特殊群体",
+    "complainant_name_masked": "客户（脱敏）",
+    "month": "月份",
+    "quarter": "季度",
+    "customers": "客户数",
+    "mean_customers": "平均客户数",
+    "mean_personal_customers": "平均个人客户数",
+    "n_complaints": "投诉量",
+    "n_received": "受理量",
+    "n_closed": "办结量",
+    "n_on_time": "按期办结量",
+    "n_due_still_open": "到期未办结量",
+    "n_regulator_referred": "监管转办量",
+    "n_previous_year": "上年同期投诉量",
+    "n_high_risk": "高风险案件数",
+    "n_medium_risk": "中风险案件数",
+    "n_identified_cases": "可识别客户的案件数",
+    "n_repeat_cases": "重复投诉件数",
+    "n_repeat_complainants": "重复投诉人数",
+    "n_surveyed": "回访数",
+    "n_satisfied": "满意数",
+    "n_mostly_satisfied": "基本满意数",
+    "n_dissatisfied": "不满意数",
+    "share": "占比",
+    "share_of_all": "占全部投诉比例",
+    "cumulative_share": "累计占比",
+    "high_risk_share": "高风险占比",
+    "per_million_customers": "百万客户投诉量",
+    "repeat_rate": "重复投诉率",
+    "on_time_rate": "按期办结率",
+    "on_time_rate_closed": "按期办结率（办结案件）",
+    "satisfaction_rate": "满意率",
+    "yoy": "同比",
+    "mean_handling_days": "平均处理天数",
+    "mean_days": "平均天数",
+    "median_days": "中位天数",
+    "p90_days": "90分位天数",
+}
+
+
+def result_label(name: str) -> str:
+    return RESULT_LABELS.get(name, name)
+
+
+def result_labels(names: Iterable[str]) -> dict[str, str]:
+    """Rename mapping for a query result's columns (unknown names stay as the analyst wrote them; a label that
+    another column already carries is not given twice)."""
+    names = list(names)
+    taken, mapping = set(names), {}
+    for name in names:
+        label = result_label(name)
+        if label != name and label not in taken:
+            mapping[name] = label
+            taken.add(label)
+    return mapping
+
+
 TABLE_LABELS: dict[str, str] = {
     "raw_cases": "投诉案件（原始版本）",
     "raw_customers": "客户基数（原始版本）",
@@ -196,6 +273,8 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "target_on_yoy": "目标针对同比：{target}",
         "yoy_trend": "同比变化",
         "kpi_by_month_note": "选择“周”时，投诉量按周展示；各指标按月展示（周内样本太少，比率不稳定）。",
+        "page_in_chinese": "",
+        "language_scope": "",
     },
     "en": {
         "app_title": "Complaint & Petition Governance Cockpit",
@@ -266,6 +345,9 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "target_on_yoy": "Target applies to YoY: {target}",
         "yoy_trend": "YoY change",
         "kpi_by_month_note": "With weeks selected, volume is shown by week and the KPIs by month (weekly rates are too noisy).",
+        "page_in_chinese": "This page's content is in Chinese: the English switch covers the menu, the filters, "
+        "the cockpit overview and the trends page.",
+        "language_scope": "English: menu, filters, cockpit overview and trends. The other pages stay in Chinese.",
     },
 }
 
@@ -278,17 +360,36 @@ PRESET_LABELS_EN: dict[str, str] = {
     "last_full_quarter": "Last full quarter",
     "custom": "Custom",
 }
-# Navigation titles in English, by page file (the router's PAGES list holds the Chinese ones).
+# Navigation titles in English, by page file (the router's PAGES list holds the Chinese ones): every page is
+# named in the menu in both languages. Page content is translated only on TRANSLATED_PAGES (docs/design.md,
+# "Language switch"); the other pages say so under their title and stay in Chinese.
 NAV_TITLES_EN: dict[str, str] = {
     "pages/cockpit.py": "Cockpit overview",
     "pages/trends.py": "Trends",
-    "pages/query_explorer.py": "Query explorer",
     "pages/regions.py": "Regions",
+    "pages/query_explorer.py": "Query explorer",
+    "pages/risk_radar.py": "Risk radar",
+    "pages/watchlist.py": "Watch list",
+    "pages/products_issues.py": "Products and issues",
+    "pages/alerts.py": "Alerts",
+    "pages/sla.py": "SLA and cards",
+    "pages/case.py": "Case detail",
+    "pages/pack.py": "Committee pack",
     "pages/home.py": "Data overview",
     "pages/data_import.py": "Data import",
     "pages/data_quality.py": "Data quality",
+    "pages/admin_users.py": "Users and roles",
+    "pages/admin_audit.py": "Audit log",
 }
-SECTION_TITLES_EN: dict[str, str] = {"概览": "Overview", "分析": "Analysis", "数据管理": "Data"}
+TRANSLATED_PAGES = frozenset({"pages/cockpit.py", "pages/trends.py"})
+SECTION_TITLES_EN: dict[str, str] = {
+    "概览": "Overview",
+    "分析": "Analysis",
+    "消保工作台": "Consumer protection desk",
+    "报告": "Reports",
+    "数据管理": "Data",
+    "系统管理": "Administration",
+}
 FILTER_NAMES_EN: dict[str, str] = {
     "provinces": "Province",
     "cities": "City",
@@ -336,6 +437,11 @@ def dimension_label(dimension: str, lang: str = DEFAULT_LANGUAGE) -> str:
     if lang == "en":
         return DIMENSION_LABELS_EN.get(dimension, dimension)
     return DIMENSION_LABELS.get(dimension, {"week": "周"}.get(dimension, dimension))
+
+
+def page_title(page: str, title_zh: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A page's title in the language (the menu's English name; the Chinese title otherwise)."""
+    return NAV_TITLES_EN.get(page, title_zh) if lang == "en" else title_zh
 
 
 def metric_name(metric_id: str, lang: str = DEFAULT_LANGUAGE) -> str:

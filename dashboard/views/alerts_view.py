@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -89,3 +90,55 @@ def describe_scope(payload: dict[str, Any]) -> str:
         f"区域激增看 {weeks[0]} 起的 {len(weeks)} 个完整周（周一至周日），每周对比其前 "
         f"{payload['thresholds']['surge_baseline_weeks']} 周。期间筛选不适用，其余筛选适用。"
     )
+
+
+@dataclass(frozen=True)
+class AlertSection:
+    """One block of the 预警 page: its rule, the alerts as a table, and one evidence card per alert."""
+
+    kind: str  # high_frequency | surge (which chart each card draws)
+    title: str
+    anchor: str
+    rule: str
+    all_clear: str  # shown instead of the table when nothing was flagged
+    table: pl.DataFrame
+    number_formats: dict[str, str] = field(default_factory=dict)  # column -> printf format
+    column_help: dict[str, str] = field(default_factory=dict)
+    cards: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (heading, evidence, alert)
+
+    @property
+    def key(self) -> str:
+        return f"alerts-{'high' if self.kind == 'high_frequency' else 'surge'}"
+
+
+def build_sections(payload: dict[str, Any]) -> list[AlertSection]:
+    """高频投诉研判 then 区域激增, in the words of the rules in settings.toml [alerts]."""
+    limits = payload["thresholds"]
+    return [
+        AlertSection(
+            kind="high_frequency",
+            title="高频投诉研判",
+            anchor="high-frequency",
+            rule=f"产品 × 问题类型：最近一个完整月件数 ≥ 前 {limits['high_frequency_baseline_months']} 个月月均的 "
+            f"{limits['high_frequency_ratio']:g} 倍，且 ≥ {limits['high_frequency_min_cases']} 件。",
+            all_clear="没有达到高频投诉条件的产品与问题。",
+            table=build_high_frequency_table(payload),
+            number_formats={"基线月均": "%.1f", "倍数": "%.2f 倍", "预警线": "%.1f"},
+            column_help={"倍数": "空白表示基线为 0（新出现）"},
+            cards=[
+                (f"{a['product']} · {a['issue']}", describe_high_frequency(a, limits), a)
+                for a in payload["high_frequency"]
+            ],
+        ),
+        AlertSection(
+            kind="surge",
+            title="区域激增",
+            anchor="regional-surge",
+            rule=f"省份周投诉量超过其前 {limits['surge_baseline_weeks']} 周均值 {limits['surge_sigma']:g} 个标准差"
+            f"（恰好等于不算），且 ≥ {limits['surge_min_cases']} 件。",
+            all_clear="最近几个完整周没有省份出现激增。",
+            table=build_surge_table(payload),
+            number_formats={"基线周均": "%.1f", "标准差": "%.1f", "偏离（σ）": "%.1f", "预警线": "%.1f"},
+            cards=[(a["province"], describe_surge(a, limits), a) for a in payload["surges"]],
+        ),
+    ]

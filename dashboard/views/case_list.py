@@ -93,7 +93,15 @@ def list_cases(
     return CaseList(cases=con.sql(sql, params=params).pl().select(list(CASE_COLUMNS)), total=int(total))
 
 
+# A source without 姓名 / 电话 (or a case without city or department) shows a dash, never "None".
+BLANK_AS_DASH = ("name_masked", "phone_masked", "city", "department", "risk_reasons")
+DASH = "—"
+
+
 def format_case_table(cases: pl.DataFrame) -> pl.DataFrame:
-    """Chinese headers for display and CSV export (the same rows)."""
+    """Chinese headers for display and CSV export (the same rows); missing text as —."""
     dates = [name for name, dtype in cases.schema.items() if dtype == pl.Date]
-    return cases.with_columns(pl.col(dates).dt.strftime("%Y-%m-%d")).rename(CASE_COLUMNS)
+    blanks = [name for name in BLANK_AS_DASH if name in cases.columns]
+    return cases.with_columns(pl.col(dates).dt.strftime("%Y-%m-%d"), pl.col(blanks).fill_null(DASH)).rename(
+        CASE_COLUMNS
+    )

@@ -45,3 +45,20 @@ def describe_drill(conditions: Mapping[str, str]) -> str:
 def list_product_choices(products_by_line: Mapping[str, list[str]]) -> list[str]:
     """Every product in the data, sorted (a drill may go to a product outside the matrix's top)."""
     return sorted({product for products in products_by_line.values() for product in products})
+
+
+ANY = "（全部）"  # the select boxes' "no condition"
+
+
+def option_index(options: list[str], current: Mapping[str, str], dimension: str) -> int:
+    """Where a select box of `options` starts: on the drilled value of `dimension`, else on ANY (index 0)."""
+    value = current.get(dimension)
+    return options.index(value) if value in options else 0
+
+
+def merge_conditions(current: Mapping[str, str], product: str, issue: str) -> dict[str, str]:
+    """The drill after the select boxes: product and issue as chosen, a clicked channel kept."""
+    conditions = {k: v for k, v in (("product", product), ("issue", issue)) if v != ANY}
+    if current.get("channel"):
+        conditions["channel"] = current["channel"]
+    return conditions

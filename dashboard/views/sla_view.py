@@ -97,6 +97,8 @@ def build_overdue_table(overdue: pl.DataFrame) -> pl.DataFrame:
         pl.col("received_date", "due_date").dt.strftime("%Y-%m-%d"),
         status=label_status(pl.col("days_overdue")),
         current_stage=pl.col("current_stage").fill_null("无环节记录"),
+        complainant_name_masked=pl.col("complainant_name_masked").fill_null("—"),  # no 姓名 / 电话: —, not "None"
+        phone_masked=pl.col("phone_masked").fill_null("—"),
         is_regulator_referred=pl.when(pl.col("is_regulator_referred")).then(pl.lit("是")).otherwise(pl.lit("否")),
     )
     return shown.select(list(OVERDUE_HEADERS)).rename(OVERDUE_HEADERS)
