@@ -375,6 +375,8 @@ NAV_TITLES_EN: dict[str, str] = {
     "pages/sla.py": "SLA and cards",
     "pages/case.py": "Case detail",
     "pages/pack.py": "Committee pack",
+    "pages/scorecard.py": "Scorecard",
+    "pages/rectification.py": "Root cause and rectification",
     "pages/home.py": "Data overview",
     "pages/data_import.py": "Data import",
     "pages/data_quality.py": "Data quality",
