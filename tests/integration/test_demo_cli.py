@@ -53,6 +53,7 @@ def test_demo_builds_the_warehouse_then_if_missing_leaves_it_alone(tmp_db: Path,
     assert "已存在" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a whole demo through the importer
 def test_canonical_csv_round_trips_through_the_importer(tmp_path: Path, tmp_db: Path) -> None:
     """Loading the written templates over the same data built from frames finds every row a duplicate:
     the CSV carries every value exactly (timestamps, amounts, booleans, blanks)."""
@@ -67,6 +68,7 @@ def test_canonical_csv_round_trips_through_the_importer(tmp_path: Path, tmp_db: 
         assert (result.read, result.duplicates, result.quarantined) == (getattr(data, kind).height,) * 2 + (0,)
 
 
+@pytest.mark.slow  # a whole demo through the importer
 def test_a_fresh_warehouse_from_csv_matches_the_frames(tmp_path: Path, tmp_db: Path) -> None:
     data = generate_demo(cases=300, seed=int(SEED), as_of=date.fromisoformat(AS_OF))
     paths = write_canonical_csv(data, tmp_path / "csv")

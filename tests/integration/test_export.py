@@ -66,6 +66,7 @@ def figure() -> go.Figure:
     return fig
 
 
+@pytest.mark.slow  # renders in headless chromium
 def test_plotly_png_is_twice_the_size_and_watermarked_by_default(figure: go.Figure) -> None:
     plain = plotly_to_png(figure, watermark=False)
     marked = plotly_to_png(figure)
@@ -75,6 +76,7 @@ def test_plotly_png_is_twice_the_size_and_watermarked_by_default(figure: go.Figu
     (ARTIFACTS / "chart.png").write_bytes(marked)
 
 
+@pytest.mark.slow  # renders in headless chromium
 def test_plotly_svg_and_offline_html(figure: go.Figure) -> None:
     svg = plotly_to_svg(figure).decode("utf-8")
     assert svg.lstrip().startswith("<svg") and "受理渠道结构" in svg
@@ -85,6 +87,7 @@ def test_plotly_svg_and_offline_html(figure: go.Figure) -> None:
     assert _draw_offline(html, ".js-plotly-plot .main-svg") == []  # plotly.js is inlined: draws offline
 
 
+@pytest.mark.slow  # renders in headless chromium
 def test_echarts_map_exports() -> None:
     chart = build_china_map(
         [("广东省", 120.0), ("北京市", 80.0)], value_label="投诉量", unit="count", lower_is_better=True

@@ -26,6 +26,8 @@ from tests.builders import build_cases, write_csv
 from tests.cockpit_support import PROJECT_ROOT
 from warehouse import store
 
+pytestmark = pytest.mark.slow  # loads and asks through the CLIs in fresh processes
+
 START = datetime(2025, 3, 1, 9)
 PERIOD = ("2025-03-01", "2025-05-01")
 OUTCOME_COLUMNS = ("mediation", "compensation", "advance_payment", "litigation")

@@ -34,6 +34,7 @@ def test_the_json_keys_are_the_contract() -> None:
     assert list(EXTRA_JSON_KEYS) == ["footer_lines", "malformed"]  # added after the contract's keys
 
 
+@pytest.mark.slow  # fresh interpreters per CLI call; make test runs it
 def test_subprocess_json_and_exit_codes(tmp_path: Path, tmp_db: Path) -> None:
     good = write_csv(build_cases([{}, {"province": "火星", "city": None}, {}]), tmp_path / "good.csv")
     run = subprocess.run(

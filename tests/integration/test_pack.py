@@ -29,6 +29,8 @@ from tests.cockpit_support import DEMO_AS_OF, PROJECT_ROOT
 from warehouse import store
 from warehouse.settings import setting
 
+pytestmark = pytest.mark.slow  # PPTX/PDF built by the CLI in fresh processes, pages rendered by poppler
+
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "pack"
 
 

@@ -128,7 +128,7 @@ def test_a_runaway_query_is_stopped_and_the_sandbox_stays_usable(sql_warehouse: 
         elapsed = time.monotonic() - started
         assert caught.value.kind == "timeout"
         assert "1 秒" in caught.value.message
-        assert elapsed < 5, elapsed
+        assert elapsed < 5, elapsed  # the enforced time_limit (1 s) stopped it: product behaviour, not a benchmark
         assert sandbox.run("SELECT count(*) AS n FROM v_complaint").frame.item() > 0
 
 

@@ -77,6 +77,7 @@ GIL_HOG = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # a child process held past the watchdog limit
 def test_a_thread_holding_the_gil_still_gets_every_thread_dumped() -> None:
     done = subprocess.run(
         [sys.executable, "-c", GIL_HOG], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300
