@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8501
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup setup-dev system demo lint lint-contracts format check-queries bench clean
+.PHONY: run test test-fast setup setup-dev system demo lint lint-contracts format check-queries bench clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -39,10 +39,16 @@ run: setup
 	COCKPIT_MODE=demo $(PY) -m dashboard.auth demo-admin
 	COCKPIT_MODE=demo $(PY) -m dashboard serve --address $(HOST) --port $(PORT)
 
-## Lint, then every test (unit, integration on real DuckDB files, AppTest, browser)
+## Lint, then every test (tests/unit, tests/integration on real DuckDB files, tests/app AppTest, tests/browser chromium)
 test: setup-dev lint-contracts
 	$(PY) -m ruff check .
 	$(PY) -m pytest
+
+## While developing (under 2 minutes): lint, then tests/unit and tests/integration without the slow end-to-end
+## ones; no AppTest, no browser. `make test` runs everything.
+test-fast: setup-dev
+	$(PY) -m ruff check .
+	$(PY) -m pytest tests/unit tests/integration -m "not slow"
 
 ## Check every query file in queries/ (header, params, no writes) and run each on the warehouse when there is one
 check-queries: setup

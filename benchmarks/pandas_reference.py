@@ -5,7 +5,7 @@ reads the case columns of v_complaint into a DataFrame, applies the filters as b
 masks and computes the 12 headline metrics of ../shared/METRICS.md for P, P one year
 earlier and the period before, using the case flags the marts provide (is_repeat,
 is_resolved_first_time, due_date, is_on_time, handling_days). It is written on its own
-from the definitions, not from dashboard/engine/kpis.py, and tests/test_benchmark_references.py
+from the definitions, not from dashboard/engine/kpis.py, and tests/integration/test_benchmark_references.py
 checks that both give the same figures.
 """
 

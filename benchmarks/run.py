@@ -217,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-browser", action="store_true", help="skip the chromium timings")
     parser.add_argument("--no-pack", action="store_true", help="skip the committee pack")
     parser.add_argument("--no-import", action="store_true", help="skip the CSV import")
+    parser.add_argument("--no-repeat-window", action="store_true", help="skip the repeat-window comparison")
     parser.add_argument("--sessions", type=int, default=20, help="concurrent browser sessions (0: skip)")
     args = parser.parse_args(argv)
     labels = [s.strip() for s in args.sizes.split(",") if s.strip()]
@@ -235,6 +236,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_import:
         print("[bench] 1M-row CSV import with validation…", flush=True)
         results["csv_import"] = measure_csv_import(args.import_runs)
+    if not args.no_repeat_window:
+        print("[bench] repeat window vs self-join on 1M synthetic cases (marts rebuild included)…", flush=True)
+        _seconds, peak, out = run_child(["-m", "benchmarks.repeat_window", str(CSV_ROWS), "--json"])
+        results["repeat_window"] = {**json.loads(out.strip().splitlines()[-1]), "peak_rss_mib": peak}
     for label in labels:
         browser = not args.no_browser
         results["sizes"][label] = measure_size(label, SIZES[label], args.runs, browser, not args.no_pack, args.sessions)

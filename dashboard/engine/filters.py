@@ -245,7 +245,7 @@ class Filters:
 
     # ---- Polars -------------------------------------------------------------
     def to_polars_expr(self) -> pl.Expr:
-        """The same condition as a Polars expression (region group is a join: see kpis.FrameSource)."""
+        """The same condition as a Polars expression (region group is a join: see tests/reference/kpi_frames.FrameSource)."""
         condition = pl.lit(True)
         for name, (_key, column) in LIST_FILTERS.items():
             selected = getattr(self, name)

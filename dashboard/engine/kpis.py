@@ -6,8 +6,8 @@ Two steps, so the heavy part can run inside DuckDB on 10M cases:
    the filters, to **tallies** for a period P: per breakdown key, the counts that
    are the numerators and denominators below, plus a histogram of handling days
    (exact median/P90 from integer days). `DuckDBSource` does it with GROUP BY
-   in the warehouse; `FrameSource` does the same over a Polars frame (tests,
-   ad-hoc analysis). Both are checked against each other by the tests.
+   in the warehouse; `FrameSource` (tests/reference/kpi_frames.py) does the same
+   over a Polars frame, and the parity tests check both against each other.
 2. This module turns tallies and the customer base into metrics with Polars
    expressions (`finish_metrics`), decides what cannot be computed and why, and
    adds comparisons, targets and status (`compute_kpis`).
@@ -109,7 +109,7 @@ class Tallies:
 
 
 class KpiSource(Protocol):
-    """Cases under one set of filters (see kpi_source.DuckDBSource and kpi_source.FrameSource)."""
+    """Cases under one set of filters (see kpi_source.DuckDBSource and tests/reference/kpi_frames.FrameSource)."""
 
     filters: Filters
 

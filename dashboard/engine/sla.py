@@ -130,38 +130,6 @@ STAGE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def read_stages(
-    con: duckdb.DuckDBPyConnection,
-    as_of: datetime,
-    stages: list[str],
-    departments: tuple[str, ...] = (),
-    provinces: tuple[str, ...] = (),
-) -> pl.DataFrame:
-    """Stage rows started by `as_of` (a finish after it reads as unfinished), with the case's department.
-
-    `provinces` is a user's region binding: only stages of cases in those provinces count.
-    """
-    params: dict[str, object] = {"as_of": as_of, "stages": stages}
-    where = ""
-    if departments:
-        params["departments"] = list(departments)
-        where = "AND list_contains($departments, d.department)"
-    if provinces:
-        params["provinces"] = list(provinces)
-        where += """
-            AND EXISTS (SELECT 1 FROM fct_complaint AS f JOIN dim_region AS r USING (region_key)
-                        WHERE f.source_system = s.source_system AND f.case_id = s.case_id
-                          AND list_contains($provinces, r.province))"""
-    sql = f"""
-        SELECT s.source_system, s.case_id, s.stage, s.stage_order::BIGINT AS stage_order, s.started_at,
-            CASE WHEN s.finished_at <= $as_of THEN s.finished_at END AS finished_at, d.department, s.case_type
-        FROM fct_case_stage AS s
-        LEFT JOIN dim_department AS d USING (department_key)
-        WHERE s.started_at <= $as_of AND list_contains($stages, s.stage) {where}
-    """
-    return con.sql(sql, params=params).pl().cast(STAGE_SCHEMA)  # type: ignore[arg-type]
-
-
 def calendar_span(first: datetime, as_of: datetime, rules: list[StageRule], clock: ClockRules) -> tuple[date, date]:
     """Days a working calendar must cover for clocks started between `first` and `as_of`."""
     longest = max([r.minutes for r in rules] + list(clock.decision_by_case_type.values()) + [0.0])
@@ -263,20 +231,6 @@ def judge_stages(
     )
 
 
-def assign_cards(judged: pl.DataFrame) -> pl.DataFrame:
-    """Judged (not pending) stages in each department's due order, with is_yellow and is_red."""
-    ordered = judged.filter(pl.col("state") != PENDING).sort(
-        "department", "due_at", "source_system", "case_id", "stage_order"
-    )
-    yellow = pl.col("state") == YELLOW
-    return (
-        ordered.with_columns(is_yellow=yellow, run=(~yellow).cast(pl.Int64).cum_sum().over("department"))
-        .with_columns(run_yellow=pl.col("is_yellow").cast(pl.Int64).cum_sum().over("department", "run"))
-        .with_columns(is_red=pl.col("is_yellow") & (pl.col("run_yellow") % 2 == 0))
-        .drop("run", "run_yellow")
-    )
-
-
 CARD_SCHEMA: dict[str, pl.DataType] = {
     "department": pl.String(),
     "quarter": pl.String(),
@@ -286,20 +240,6 @@ CARD_SCHEMA: dict[str, pl.DataType] = {
     "yellow_open": pl.Int64(),
     "red": pl.Int64(),
 }
-
-
-def summarise_cards(carded: pl.DataFrame) -> pl.DataFrame:
-    """Per department and quarter: judged stages, on time, yellow (of which still open), red."""
-    if carded.is_empty():
-        return pl.DataFrame(schema=CARD_SCHEMA)
-    counts = carded.group_by("department", "quarter").agg(
-        judged=pl.len(),
-        on_time=(~pl.col("is_yellow")).sum(),
-        yellow=pl.col("is_yellow").sum(),
-        yellow_open=(pl.col("is_yellow") & pl.col("is_open")).sum(),
-        red=pl.col("is_red").sum(),
-    )
-    return order_cards(counts)
 
 
 def order_cards(counts: pl.DataFrame) -> pl.DataFrame:
@@ -347,20 +287,6 @@ STAGE_SUMMARY_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def summarise_stages(judged: pl.DataFrame, rules: list[StageRule]) -> pl.DataFrame:
-    """Per stage in process order: judged, on-time share, yellow (open), median and P90 duration of finished ones."""
-    done = judged.filter(pl.col("state") != PENDING)
-    stats = done.group_by("stage").agg(
-        judged=pl.len(),
-        on_time=(pl.col("state") == ON_TIME).sum(),
-        yellow=(pl.col("state") == YELLOW).sum(),
-        yellow_open=((pl.col("state") == YELLOW) & pl.col("is_open")).sum(),
-        median_minutes=pl.col("duration_minutes").median(),
-        p90_minutes=pl.col("duration_minutes").quantile(0.9, interpolation="linear"),
-    )
-    return format_stage_summary(stats, rules)
-
-
 def format_stage_summary(stats: pl.DataFrame, rules: list[StageRule]) -> pl.DataFrame:
     """Per-stage figures (stage, judged, on_time, yellow, yellow_open, median/p90 minutes) in process order with
     each stage's SLA and on-time share, as STAGE_SUMMARY_SCHEMA (stages nobody reached: 0 judged)."""
@@ -396,19 +322,20 @@ def compute_cards(
 ) -> CardReport:
     """Stage summary, cards per department × quarter, grey list and yellow stages as of `as_of`.
 
-    The figures of judge_stages → assign_cards → summarise_* over read_stages (the definition), computed
-    without a frame of every stage: DuckDB judges the stages, and only the yellow ones are put in order.
+    The figures of the definition (tests/reference/sla_definition.py: every stage row judged by judge_stages,
+    carded in each department's due order, then counted), computed without a frame of every stage: DuckDB judges
+    the stages, and only the yellow ones are put in order.
     """
     rules = read_stage_rules()
     clock = ClockRules.from_settings()
     if as_of is None:
-        empty = judge_stages(pl.DataFrame(schema=STAGE_SCHEMA), rules, datetime.min, clock)
+        none_judged = pl.DataFrame(schema=JUDGED_SCHEMA)
         return CardReport(
             None,
-            summarise_stages(empty, rules),
+            count_stage_figures(none_judged, rules),
             pl.DataFrame(schema=CARD_SCHEMA),
             pl.DataFrame(schema=GREY_SCHEMA),
-            assign_cards(empty),
+            pl.DataFrame(schema=YELLOW_SCHEMA),
         )
     known = read_departments(con)
     judged = read_judged_stages(con, as_of, rules, known, departments, provinces, clock)

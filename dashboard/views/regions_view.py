@@ -11,7 +11,7 @@ checks them against the engine's risk-level breakdown), cases by weekday and hou
 of 受理时间, and the two-way volumes of the heatmaps (region × business line,
 product × issue, region × month; `count_received`). Asking the engine once per
 column instead (one breakdown per business line, per issue, per month) reads the
-case table once per column at 10 million cases: tests/test_regions_view_parity.py
+case table once per column at 10 million cases: tests/integration/test_regions_view_parity.py
 checks that both give the same frames.
 """
 

@@ -21,11 +21,10 @@ from benchmarks.app_memory import PeakMemorySampler, read_status_kib
 from benchmarks.browser_timing import OUTSIDE_URL, guard_network
 from dashboard.charts import kpi_cards
 from dashboard.engine.filters import Filters
-from tests import test_cockpit_support as support
+from tests import cockpit_support as support
 
 pytestmark = pytest.mark.browser
 
-demo_db = support.demo_db
 
 TIMES = ("first_draw_cold_s", "first_draw_warm_s", "first_draw_browser_cached_s", "filter_change_s")
 PER_RUN_TIMES = ("first_draw_s", "filter_change_s", "cached_draw_s")

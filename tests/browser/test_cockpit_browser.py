@@ -12,14 +12,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from dashboard.charts import kpi_cards
-from tests import test_cockpit_support as support
 from tests.browser.conftest import ARTIFACTS, guard_network, wait_until_settled
 
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1440, "height": 900}
-
-demo_db = support.demo_db
-serve_demo = support.serve_demo
 
 
 @pytest.fixture

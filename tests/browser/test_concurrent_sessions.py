@@ -19,11 +19,10 @@ from pathlib import Path
 import pytest
 
 from dashboard.charts import kpi_cards
-from tests import test_cockpit_support as support
+from tests import cockpit_support as support
 
 pytestmark = pytest.mark.browser
 
-demo_db = support.demo_db
 SESSIONS, ROUNDS = 12, 3
 
 

@@ -19,14 +19,11 @@ from dashboard.engine.filters import Filters
 from dashboard.engine.kpi_source import DuckDBSource
 from dashboard.engine.kpis import resolve_period
 from dashboard.views import regions_view as view
-from tests import test_cockpit_support as support
 from tests.browser.conftest import ARTIFACTS
 from warehouse import store
 
 pytestmark = pytest.mark.browser
 
-demo_db = support.demo_db
-serve_demo = support.serve_demo
 
 PAINT_SECONDS = 30
 MIN_FILL_PIXELS = 150  # a province's fill, not the anti-aliased edge of one

@@ -28,7 +28,7 @@ from playwright.sync_api import Browser, Page, expect
 from dashboard.engine.filters import Filters
 from dashboard.engine.formatting import format_count
 from tests import builders
-from tests import test_cockpit_support as support
+from tests import cockpit_support as support
 from tests.browser.conftest import (
     ARTIFACTS,
     PROJECT_ROOT,

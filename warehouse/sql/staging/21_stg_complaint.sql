@@ -5,7 +5,7 @@
 -- Repeats (重复投诉). An earlier case (received_at, then case_id) of the same complainant, product and
 -- issue whose received_date lies within cfg_repeat.window_days before this one counts as a prior repeat.
 -- Window functions, not a self-join: benchmarked on skewed synthetic data (some complainants with
--- thousands of cases), see tests/test_marts_bench.py; a self-join grows with the square of them.
+-- thousands of cases), see benchmarks/repeat_window.py; a self-join grows with the square of them.
 --   earlier cases                 = position in (received_at, case_id) order - 1
 --   earlier cases outside window  = cases with received_date <= this date - (window_days + 1)
 -- Everything outside the window has an earlier date, so it is also earlier in case order.

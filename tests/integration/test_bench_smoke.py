@@ -1,0 +1,59 @@
+"""`make bench` on a small warehouse: the engine timings and the README table come out whole.
+
+Timings are not checked (tests do not time things); what is checked is that every measurement
+runs on a real warehouse and lands in the table, so the benchmark cannot rot between releases.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks import engine, report
+from benchmarks.pages import PAGES
+
+
+@pytest.fixture(scope="module")
+def measured(demo_db: Path) -> dict[str, Any]:
+    return engine.measure_engine(demo_db, runs=1)
+
+
+def test_engine_measurements_cover_every_page_and_reference(measured: dict[str, Any]) -> None:
+    for key in (
+        "cockpit_cold_s",
+        "cockpit_warm_s",
+        "kpi_set_s",
+        "kpi_set_case_table_s",
+        "pandas_read_and_compute_s",
+        "pandas_compute_only_s",
+        "sql_reference_s",
+        "sla_cards_s",
+    ):
+        assert math.isfinite(measured[key]) and measured[key] > 0, key
+    assert set(measured["filter_change_s"]) == set(PAGES)
+    for page, states in measured["filter_change_s"].items():
+        assert set(states) == set(engine.FILTER_CHANGES), page
+    assert measured["peak_rss_mib"] > 0
+
+
+def test_the_readme_table_is_replaced_between_its_markers(measured: dict[str, Any], tmp_path: Path) -> None:
+    results = {
+        "date": "2026-11-23T00:00:00",
+        "commit": "abc1234",
+        "machine": {"cpus": 2, "cpu_model": "test", "memory_gib": 1.0, "python": "3.11"},
+        "runs": 1,
+        "sizes": {"1m": {"cases": 3000, "engine": measured}},
+    }
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# 性能基准\n\n说明文字\n\n{report.START}\nold table\n{report.END}\n\n结尾\n", encoding="utf-8")
+    report.write_readme_table(readme, results)
+    text = readme.read_text(encoding="utf-8")
+    assert "old table" not in text and "说明文字" in text and "结尾" in text
+    assert "abc1234" in text
+    kpi_row = next(line for line in text.splitlines() if line.startswith("| 指标集（12 项"))
+    assert report._seconds(measured["kpi_set_s"]) in kpi_row
+    ratio = measured["pandas_read_and_compute_s"] / measured["kpi_set_s"]
+    assert f"{ratio:,.1f}×" in text
