@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from tests.test_scorecard import build_warehouse
 
 from dashboard.__main__ import main
+from tests.scorecard_support import build_warehouse
 
 APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 

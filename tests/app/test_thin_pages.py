@@ -16,12 +16,10 @@ from dashboard.engine import queries as registry
 from dashboard.engine.i18n import NAV_TITLES_EN, TRANSLATED_PAGES
 from dashboard.engine.sandbox import open_sandbox
 from dashboard.views.case_list import CASE_COLUMNS, format_case_table
-from tests import test_cockpit_support as support
+from tests import cockpit_support as support
 from tests.sql_warehouse import build_sql_warehouse
 from warehouse import store
 
-demo_db = support.demo_db
-serve_demo = support.serve_demo
 ROOT = support.PROJECT_ROOT
 APP = str(ROOT / "streamlit_app.py")
 PAGE_FILES = sorted((ROOT / "pages").glob("*.py"))

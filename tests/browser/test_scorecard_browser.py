@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from dashboard.engine.scorecard_store import publish_scorecards
 from tests.browser.conftest import Cockpit
-from tests.test_scorecard import build_warehouse
+from tests.scorecard_support import build_warehouse
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cockpit_support import PROJECT_ROOT, demo_db  # noqa: F401 - fixture
+from tests.cockpit_support import PROJECT_ROOT
 
 STREAMLIT_NOISE = ("No runtime found", "ScriptRunContext", "streamlit", "Streamlit")
 

@@ -23,7 +23,7 @@ from data_checks.schema_checks import (
     find_key_violation,
     list_built_columns,
 )
-from tests import test_cockpit_support as support
+from tests import cockpit_support as support
 from warehouse import store
 from warehouse.commands import rebuild
 from warehouse.schema import (
@@ -39,7 +39,6 @@ from warehouse.schema import (
     render_markdown,
 )
 
-demo_db = support.demo_db
 PROJECT_ROOT = support.PROJECT_ROOT
 SCHEMA_DOC = PROJECT_ROOT / "docs" / "schema.md"
 SCHEMA_IDS = [check.id for check in SCHEMA_CHECKS]
