@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboard.engine.rectification import VERDICTS, RectificationReport, mask_free_text
+from dashboard.engine.rectification import VERDICTS, RectificationReport, mask_free_text_expr
 
 LINKED_FROM = {"defect": "缺陷清单", "case": "案件", "both": "双方"}
 BREAKDOWN_LABELS = {"by_type": "缺陷类型", "by_root_cause": "根因分类", "by_department": "责任部门",
@@ -51,7 +51,7 @@ def build_defect_table(report: RectificationReport) -> pl.DataFrame:
             pl.col("root_cause").alias("根因分类"), pl.col("department").alias("责任部门"),
             pl.col("found_date").alias("发现日期"), pl.col("status").alias("整改状态"),
             pl.col("linked_cases").alias("关联投诉"),
-            pl.col("description").map_elements(mask_free_text, return_dtype=pl.String).alias("缺陷描述"),
+            mask_free_text_expr(pl.col("description")).alias("缺陷描述"),
         )
     )  # fmt: skip
 
