@@ -9,7 +9,7 @@
   left to marts.case_key_unique and marts.case_natural_key_unique, which test them already.
 
 The schema file describes what warehouse/marts.py builds, which ends by writing cfg_marts_build; a star
-schema made some other way (the hand-built marts of tests/test_data_checks_marts.py) is not compared.
+schema made some other way (the hand-built marts of tests/integration/test_data_checks_marts.py) is not compared.
 """
 
 from __future__ import annotations

@@ -266,7 +266,7 @@ def render_markdown(tables: dict[str, Table] | None = None) -> str:
         "# Warehouse schema",
         "",
         "<!-- Generated from warehouse/sql/schema.yaml by `python -m warehouse.schema --markdown > docs/schema.md`;"
-        " do not edit by hand (tests/test_schema_file.py fails when this file is not the generator's output). -->",
+        " do not edit by hand (tests/integration/test_schema_file.py fails when this file is not the generator's output). -->",
         "",
         "Every table and view of the DuckDB warehouse: what one row is, its keys and every column. The mart checks"
         " compare each rebuilt warehouse with the same file (exactly these columns and types; keys of the `dim_*`"

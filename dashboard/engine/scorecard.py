@@ -8,7 +8,7 @@ Two steps, like the KPI engine:
 2. `score_units`: one lazy Polars job over (unit kind, period, unit, KPI) rows for any number of periods:
    attainment, weighted score with the weights of missing KPIs shared out, the red-card deduction, the rank
    (scores rounded to two decimals first, so equal scores as shown share a rank).
-   No Python callbacks inside Polars (tests/test_thread_rules.py).
+   No Python callbacks inside Polars (tests/unit/test_thread_rules.py).
 
 Published quarters are stored by dashboard/engine/scorecard_store.py; this module only computes.
 """
