@@ -36,6 +36,7 @@ from dashboard.engine.kpis import (
 )
 from dashboard.engine.metrics import CATALOG, get_metric
 from dashboard.engine.periods import Period, add_months, month_key, month_start
+from dashboard.views.sql_files import view_sql
 
 HIGH_RISK = "high_risk"
 HIGH_RISK_LEVEL = "高"
@@ -106,12 +107,7 @@ def count_high_risk(
     level, level_params = _risk_level(con)
     month = ", strftime(f.received_date, '%Y-%m') AS month" if monthly else ""
     table, name = _REGION_JOIN[by]
-    sql = (
-        f"SELECT r.{name} AS key{month}, count(*)::BIGINT AS value "
-        f"FROM fct_complaint AS f JOIN {table} AS r ON r.region_key = f.region_key "
-        f"WHERE ({where}) AND f.received_date >= $p_start AND f.received_date < $p_end "
-        f"AND {level} = $high_level GROUP BY ALL"
-    )
+    sql = view_sql("high_risk_by_region", key=name, month=month, regions=table, where=where, level=level)
     params = {**params, **level_params, "p_start": period.start, "p_end": period.end, "high_level": HIGH_RISK_LEVEL}
     used = {name: value for name, value in params.items() if f"${name}" in sql}
     schema = {"key": pl.String, **({"month": pl.String} if monthly else {}), "value": pl.Int64}
@@ -127,7 +123,8 @@ def _risk_level(con: duckdb.DuckDBPyConnection) -> tuple[str, dict[str, object]]
 
 
 # ---------------------------------------------------------------------------------------------
-# Two-way volumes (region × business line, product × issue, region × month) in one grouped query.
+# Two-way volumes (region × business line, product × issue, region × month) in one grouped query. Its shape
+# (which dimensions, joins and UNION parts) follows the call, so it is composed here rather than kept in a file.
 # ---------------------------------------------------------------------------------------------
 COUNT_DIMENSIONS = ("province", "city", "business_line", "product", "issue", "month")
 
@@ -294,7 +291,7 @@ def region_group_shares(con: duckdb.DuckDBPyConnection, filters: Filters, period
 
 def list_region_groups(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The region groups in their configured order (as `list_filter_options`, without its case scans)."""
-    sql = "SELECT region_group FROM dim_region_group GROUP BY 1 ORDER BY min(group_order), 1"
+    sql = view_sql("region_groups")
     return [row[0] for row in con.sql(sql).fetchall()]
 
 
@@ -386,11 +383,7 @@ def product_by_issue(con: duckdb.DuckDBPyConnection, filters: Filters, period: P
 def weekday_by_hour(con: duckdb.DuckDBPyConnection, filters: Filters, period: Period) -> pl.DataFrame:
     """row (周一…周日), column (0–23 时), value: cases received in P by 受理时间 (for staffing)."""
     where, params = filters.to_sql_where("f")
-    sql = (
-        "SELECT isodow(f.received_at)::INTEGER AS weekday, hour(f.received_at)::INTEGER AS hour, count(*)::DOUBLE AS value "
-        f"FROM fct_complaint AS f WHERE ({where}) AND f.received_date >= $p_start AND f.received_date < $p_end "
-        "AND f.received_at IS NOT NULL GROUP BY ALL"
-    )
+    sql = view_sql("weekday_hour_volume", where=where)
     params = {**params, "p_start": period.start, "p_end": period.end}
     counts = con.sql(sql, params=params).pl()
     grid = pl.DataFrame({"weekday": list(range(1, 8))}).join(pl.DataFrame({"hour": list(range(24))}), how="cross")

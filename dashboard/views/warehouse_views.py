@@ -18,6 +18,7 @@ import duckdb
 import polars as pl
 
 from dashboard.engine.i18n import kind_label, table_label
+from dashboard.views.sql_files import view_sql
 
 # Landing and bookkeeping tables, in the order the overview lists them.
 BOOKKEEPING_TABLES = ("raw_cases", "raw_customers", "raw_events", "quarantine", "etl_batch", "dq_result")
@@ -113,13 +114,7 @@ def list_batches(con: duckdb.DuckDBPyConnection, limit: int = 100) -> pl.DataFra
         name if name in present else f"0::BIGINT AS {name}" for name in ("rows_footer", "rows_malformed")
     )
     return con.sql(
-        f"""
-        SELECT batch_id, file_name, kind, profile, source_system, started_at, finished_at,
-               rows_read, rows_loaded, rows_updated, rows_duplicate, rows_quarantined, {extras}, status, message
-        FROM etl_batch
-        ORDER BY batch_id DESC
-        LIMIT $limit
-        """,
+        view_sql("batches", extras=extras),
         params={"limit": limit},
     ).pl()
 
@@ -127,16 +122,7 @@ def list_batches(con: duckdb.DuckDBPyConnection, limit: int = 100) -> pl.DataFra
 def count_quarantine_by_rule(con: duckdb.DuckDBPyConnection, batch_id: int | None = None) -> pl.DataFrame:
     """Quarantined records per rule (one batch, or all batches), most frequent first."""
     return con.sql(
-        """
-        SELECT rule,
-               count(*) AS n_records,
-               count(DISTINCT (batch_id, source_row)) AS n_rows,
-               min(message) AS example_message
-        FROM quarantine
-        WHERE $batch_id IS NULL OR batch_id = $batch_id
-        GROUP BY rule
-        ORDER BY n_records DESC, rule
-        """,
+        view_sql("quarantine_by_rule"),
         params={"batch_id": batch_id},
     ).pl()
 
@@ -144,13 +130,7 @@ def count_quarantine_by_rule(con: duckdb.DuckDBPyConnection, batch_id: int | Non
 def list_quarantine_rows(con: duckdb.DuckDBPyConnection, batch_id: int, limit: int = 10_000) -> pl.DataFrame:
     """The quarantined rows of one batch with the rule each broke, in file order."""
     return con.sql(
-        """
-        SELECT source_row, column_name, source_column, value, rule, message AS reason
-        FROM quarantine
-        WHERE batch_id = $batch_id
-        ORDER BY source_row, column_name, rule
-        LIMIT $limit
-        """,
+        view_sql("quarantine_rows"),
         params={"batch_id": batch_id, "limit": limit},
     ).pl()
 
@@ -158,15 +138,7 @@ def list_quarantine_rows(con: duckdb.DuckDBPyConnection, batch_id: int, limit: i
 def list_check_results(con: duckdb.DuckDBPyConnection, batch_id: int | None) -> pl.DataFrame:
     """Data-quality results of one batch; with None, the latest mart checks (no batch)."""
     return con.sql(
-        """
-        SELECT suite, expectation, column_name, success, critical, unexpected_count, element_count,
-               details, checked_at
-        FROM dq_result
-        WHERE CASE WHEN $batch_id IS NULL
-                   THEN batch_id IS NULL AND checked_at = (SELECT max(checked_at) FROM dq_result WHERE batch_id IS NULL)
-                   ELSE batch_id = $batch_id END
-        ORDER BY success, critical DESC, suite, expectation, column_name
-        """,
+        view_sql("check_results"),
         params={"batch_id": batch_id},
     ).pl()
 
