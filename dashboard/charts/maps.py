@@ -42,7 +42,7 @@ def _visual_map(values: list[float], lower_is_better: bool | None, below: bool) 
     place = (
         {"orient": "horizontal", "pos_left": "center", "pos_bottom": 4, "item_width": 14, "item_height": 160}
         if below
-        else {"pos_left": 16, "pos_bottom": 24, "item_height": 120}
+        else {"pos_left": 16, "pos_bottom": 24, "item_width": 20, "item_height": 120}
     )
     return opts.VisualMapOpts(
         min_=low,
