@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.__main__ import main
 from tests.scorecard_support import build_warehouse
 
-APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 
 
 def test_page_shows_the_cli_ranking_grey_list_and_rules(

@@ -23,7 +23,7 @@ from tests.builders import build_cases, case_row
 from warehouse import store
 from warehouse.importer.pipeline import import_file, load_frame
 
-APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 START, END = date(2025, 1, 1), date(2025, 4, 1)  # P, end exclusive
 WINDOW = 90  # METRICS.md: 90 days before and after 完成日期
 WORKED_DROP = 0.2  # settings.toml [rectification] worked_drop
