@@ -67,6 +67,22 @@ def timed_refresh(con):
 
 store.shutil.copyfile = timed_copy
 marts.refresh_marts = timed_refresh
+from data_checks import gate
+
+def timing(name, function):
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[name] = spent.get(name, 0.0) + time.perf_counter() - started
+    return timed
+
+gate.validate_batch = timing("batch_checks", gate.validate_batch)
+gate.validate_marts = timing("mart_checks", gate.validate_marts)
+pipeline.prepare_frame = timing("prepare", pipeline.prepare_frame)
+store._publish = timing("publish", store._publish)
+store._prune = timing("prune", store._prune)
 started = time.perf_counter()
 result = pipeline.load_frame(frame, "cases", db=db, file_name="daily.csv")
 spent["total"] = time.perf_counter() - started
