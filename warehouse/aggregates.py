@@ -151,23 +151,52 @@ def _grouping_sets(day_columns: Sequence[str], cubes: Sequence[frozenset[str]]) 
     return ", ".join(sets)
 
 
-def _create(con: duckdb.DuckDBPyConnection, table: str, cubes: Sequence[frozenset[str]]) -> None:
+def _cube_select(table: str, cubes: Sequence[frozenset[str]], cases: str = "fct_complaint") -> str:
+    """The SELECT that sums `table`'s tallies per cube and day over `cases` (fct_complaint or a subset of it)."""
     spec = cube_spec(table)
     columns = ", ".join(CUBE_COLUMNS)
     days = [f"f.{day}" for day in spec.days]
-    con.execute(
-        f"CREATE OR REPLACE TABLE {table} AS "
+    source = re.sub(r"\bfct_complaint\b", cases, spec.source)
+    return (
         f"SELECT grouping({columns})::INTEGER AS cube, {', '.join(days)}, {columns}, {tally_select(table)} "
-        f"FROM {spec.source} GROUP BY GROUPING SETS ({_grouping_sets(spec.days, cubes)}) "
-        f"ORDER BY cube, {spec.days[0]}"
+        f"FROM {source} GROUP BY GROUPING SETS ({_grouping_sets(spec.days, cubes)})"
     )
+
+
+def _cubes_of(table: str) -> tuple[frozenset[str], ...]:
+    return VOLUME_CUBES if table == "agg_received" else TALLY_CUBES
 
 
 def build_aggregates(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)build every agg_* table from fct_complaint (which must carry risk_level)."""
-    _create(con, "agg_received", VOLUME_CUBES)
-    for table in ("agg_closed", "agg_handling", "agg_late"):
-        _create(con, table, TALLY_CUBES)
+    for table in AGGREGATE_TABLES:
+        con.execute(
+            f"CREATE OR REPLACE TABLE {table} AS {_cube_select(table, _cubes_of(table))} "
+            f"ORDER BY cube, {cube_spec(table).days[0]}"
+        )
+
+
+def refresh_aggregates(con: duckdb.DuckDBPyConnection, affected: str) -> None:
+    """Recompute the cube rows of the affected days only (an incremental load).
+
+    `affected` names a table with the received_date, closed_on, closed_date and due_date of every case whose
+    row of fct_complaint changed, before and after the change. Each agg_* table is grouped by its first day
+    column, so its rows of those days are deleted and summed again from the cases of those days: the same rows
+    a full build gives (appended after the others, so only the physical order differs).
+    """
+    for table in AGGREGATE_TABLES:
+        day = cube_spec(table).days[0]
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _agg_days AS SELECT DISTINCT {day} AS day FROM {affected} "
+            f"WHERE {day} IS NOT NULL"
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW _agg_cases AS "
+            f"SELECT * FROM fct_complaint WHERE {day} IN (SELECT day FROM _agg_days)"
+        )
+        con.execute(f"DELETE FROM {table} WHERE {day} IN (SELECT day FROM _agg_days)")
+        con.execute(f"INSERT INTO {table} {_cube_select(table, _cubes_of(table), '_agg_cases')} ORDER BY cube, {day}")
+    con.execute("DROP VIEW IF EXISTS _agg_cases")
 
 
 def has_aggregates(con: duckdb.DuckDBPyConnection) -> bool:

@@ -13,6 +13,7 @@ files stay plain SQL. Region spellings are canonicalised here, once per distinct
 from __future__ import annotations
 
 import hashlib
+import json
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -56,27 +57,218 @@ def mart_sql_files(sql_dir: Path = store.SQL_DIR) -> list[Path]:
     return sorted([*sql_dir.glob("staging/*.sql"), *sql_dir.glob("marts/*.sql")], key=lambda path: path.name)
 
 
+CASE_FACTS: tuple[str, ...] = ("fct_case_risk", "fct_complaint", "fct_case_stage")
+# What an incremental refresh reads and replaces: without every one of these it rebuilds in full.
+REFRESHED_TABLES: tuple[str, ...] = (
+    *CASE_FACTS,
+    "dim_channel",
+    "dim_product",
+    "dim_issue",
+    "dim_branch",
+    "dim_department",
+    "dim_region",
+    "ref_region_alias",
+    "cfg_marts_build",
+    *aggregates.AGGREGATE_TABLES,
+)
+# The settings sections the marts are built from: another value of any of them needs a full rebuild.
+MART_SETTINGS: tuple[str, ...] = ("deadlines", "repeat", "channels", "region_groups", "risk")
+_RAW_WITH_BATCH: tuple[str, ...] = ("raw_cases", "raw_customers", "raw_events", "raw_contacts", "raw_defects")
+
+
 def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild every dim_*/fct_* table and view from raw_* (inside `store.new_version()`)."""
+    """Rebuild every dim_*/fct_* table and view from raw_* (inside `store.new_version()`).
+
+    Surrogate keys are kept: a case or dimension member the marts already hold keeps its key (the previous
+    fct_complaint and dim_* are the key maps), so a rebuild equals the incrementally maintained marts.
+    """
     store.ensure_raw_schema(con)
     write_settings_tables(con)
     write_risk_settings(con)  # cfg_risk_* for the risk score (staging/22, marts/23)
     write_reference_tables(con)
     write_region_aliases(con)
+    _known_case_keys(con, scope=None)
+    for table in CASE_FACTS:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute("CREATE OR REPLACE TEMP VIEW _case_source AS SELECT * FROM raw_cases")
+    con.execute("CREATE OR REPLACE TEMP VIEW _event_source AS SELECT * FROM raw_events")
     for sql_file in mart_sql_files():
         store.run_sql_file(con, sql_file)
     build_aggregates(con)
+    _record_build(con)
+
+
+def refresh_marts(con: duckdb.DuckDBPyConnection) -> str:
+    """Bring the marts up to date with raw_* by recomputing only what the batches landed since they were built
+    can change; rebuild in full when that cannot be done (no marts yet, built by other code or settings).
+
+    Returns "incremental" or "full". docs/design.md "Incremental marts" says what is recomputed and why.
+    """
+    through = _refreshable_through(con)
+    if through is None:
+        rebuild_marts(con)
+        return "full"
+    _add_region_aliases(con, through)
+    changed = _scope_cases(con, through)
+    _known_case_keys(con, scope="_scope")
+    _scope_events(con, through)
+    # The days the affected cases count on before the refresh: their rows of the cubes are recomputed.
     con.execute(
-        "CREATE OR REPLACE TABLE cfg_marts_build AS SELECT $fingerprint AS fingerprint",
-        {"fingerprint": marts_fingerprint()},
+        "CREATE OR REPLACE TEMP TABLE _affected_days AS "
+        "SELECT received_date, closed_on, closed_date, due_date FROM fct_complaint "
+        "WHERE case_key IN (SELECT case_key FROM _case_key_known)"
+    )
+    contacts_changed = _landed_since(con, "raw_contacts", through)
+    for sql_file in mart_sql_files():
+        if sql_file.name.startswith("28_") and not contacts_changed:
+            continue  # fct_contact is built from raw_contacts alone
+        store.run_sql_file(con, sql_file)
+    if changed:
+        con.execute(
+            "INSERT INTO _affected_days SELECT received_date, closed_on, closed_date, due_date FROM stg_complaint"
+        )
+        aggregates.refresh_aggregates(con, "_affected_days")
+    _record_build(con)
+    return "incremental"
+
+
+def _landed_since(con: duckdb.DuckDBPyConnection, table: str, through: int) -> bool:
+    return bool(
+        con.sql(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE batch_id > {through} LIMIT 1)").fetchall()[0][0]
     )
 
 
+def _table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.sql("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
+def _refreshable_through(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The last batch the marts reflect, when they can be refreshed incrementally; else None."""
+    if not set(REFRESHED_TABLES) <= _table_names(con):
+        return None
+    columns = {row[0] for row in con.sql("DESCRIBE cfg_marts_build").fetchall()}
+    if not {"fingerprint", "settings_fingerprint", "through_batch"} <= columns:
+        return None
+    rows = con.sql("SELECT fingerprint, settings_fingerprint, through_batch FROM cfg_marts_build").fetchall()
+    if len(rows) != 1:
+        return None
+    fingerprint, settings_print, through = rows[0]
+    if fingerprint != marts_fingerprint() or settings_print != settings_fingerprint() or through is None:
+        return None
+    return int(through)
+
+
+def _last_batch(con: duckdb.DuckDBPyConnection) -> int:
+    parts = " UNION ALL ".join(f"SELECT max(batch_id) AS b FROM {table}" for table in _RAW_WITH_BATCH)
+    return int(con.sql(f"SELECT coalesce(max(b), 0) FROM ({parts})").fetchall()[0][0])
+
+
+def _record_build(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "CREATE OR REPLACE TABLE cfg_marts_build AS SELECT $fingerprint AS fingerprint, "
+        "$settings AS settings_fingerprint, $through::BIGINT AS through_batch",
+        {"fingerprint": marts_fingerprint(), "settings": settings_fingerprint(), "through": _last_batch(con)},
+    )
+
+
+def _known_case_keys(con: duckdb.DuckDBPyConnection, scope: str | None) -> None:
+    """_case_key_known / _case_key_base: the keys the marts already gave (of the cases in `scope`, or all)."""
+    if "fct_complaint" in _table_names(con):
+        within = f" SEMI JOIN {scope} USING (source_system, case_id)" if scope else ""
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _case_key_known AS "
+            f"SELECT source_system, case_id, case_key FROM fct_complaint{within}"
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _case_key_base AS "
+            "SELECT coalesce(max(case_key), 0)::BIGINT AS max_key FROM fct_complaint"
+        )
+    else:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _case_key_known (source_system VARCHAR, case_id VARCHAR, case_key BIGINT)"
+        )
+        con.execute("CREATE OR REPLACE TEMP TABLE _case_key_base AS SELECT 0::BIGINT AS max_key")
+
+
+def _scope_cases(con: duckdb.DuckDBPyConnection, through: int) -> int:
+    """_scope: the cases landed after batch `through` and every case of a complainant subject (complainant,
+    product, issue) any of them had before or has now: their repeat and first-time flags depend on each other.
+    _case_source: the raw rows of those cases. Returns how many cases changed."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _changed AS "
+        f"SELECT DISTINCT source_system, case_id FROM raw_cases WHERE batch_id > {through}"
+    )
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _subjects AS
+        SELECT DISTINCT complainant_key, product, issue FROM raw_cases
+        WHERE batch_id > {through} AND complainant_key IS NOT NULL
+        UNION
+        SELECT f.complainant_key, p.product, i.issue
+        FROM fct_complaint AS f
+        SEMI JOIN _changed USING (source_system, case_id)
+        JOIN dim_product AS p USING (product_key)
+        JOIN dim_issue AS i USING (issue_key)
+        WHERE f.complainant_key IS NOT NULL
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _scope AS
+        SELECT source_system, case_id FROM _changed
+        UNION
+        SELECT f.source_system, f.case_id
+        FROM fct_complaint AS f
+        JOIN dim_product AS p USING (product_key)
+        JOIN dim_issue AS i USING (issue_key)
+        JOIN _subjects AS s ON s.complainant_key = f.complainant_key AND s.product = p.product AND s.issue = i.issue
+        WHERE f.complainant_key IN (SELECT complainant_key FROM _subjects)
+    """)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _case_source AS "
+        "SELECT * FROM raw_cases SEMI JOIN _scope USING (source_system, case_id)"
+    )
+    return int(con.sql("SELECT count(*) FROM _changed").fetchall()[0][0])
+
+
+def _scope_events(con: duckdb.DuckDBPyConnection, through: int) -> None:
+    """_event_source: the raw events of the cases in scope (their case's keys may have changed) and of every
+    case with events landed after batch `through`."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _event_source AS
+        SELECT * FROM raw_events
+        SEMI JOIN (
+            SELECT source_system, case_id FROM _scope
+            UNION SELECT source_system, case_id FROM raw_events WHERE batch_id > {through}
+        ) USING (source_system, case_id)
+    """)
+
+
+def _add_region_aliases(con: duckdb.DuckDBPyConnection, through: int) -> None:
+    """ref_region_alias gains the (province, city) pairs first written by the new batches."""
+    seen = con.sql(f"""
+        SELECT DISTINCT province, city FROM raw_cases WHERE batch_id > {through}
+        UNION SELECT DISTINCT province, city FROM raw_customers WHERE batch_id > {through}
+        EXCEPT SELECT raw_province, raw_city FROM ref_region_alias
+    """).fetchall()
+    if seen:
+        rows = _alias_rows(seen)
+        frame = pl.DataFrame(rows, schema=dict.fromkeys(_ALIAS_COLUMNS, pl.String), orient="row")
+        con.register("_new_region_alias", frame.to_arrow())
+        try:
+            con.execute("INSERT INTO ref_region_alias SELECT * FROM _new_region_alias")
+        finally:
+            con.unregister("_new_region_alias")
+
+
+def settings_fingerprint() -> str:
+    """The settings the marts are built from (MART_SETTINGS): a change needs a full rebuild."""
+    chosen = {section: setting(section) for section in MART_SETTINGS}
+    return hashlib.sha256(json.dumps(chosen, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
 def marts_fingerprint() -> str:
-    """What the marts are built by (the SQL files and the cube builder): a warehouse whose marts carry another
-    fingerprint was built by older code and needs `python -m warehouse rebuild`."""
+    """What the marts are built by (the SQL files, this module and the cube builder): a warehouse whose marts
+    carry another fingerprint was built by older code and needs `python -m warehouse rebuild`."""
     digest = hashlib.sha256()
-    for source in [*mart_sql_files(), Path(aggregates.__file__)]:
+    for source in [*mart_sql_files(), Path(aggregates.__file__), Path(__file__)]:
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
@@ -199,17 +391,22 @@ def write_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     _replace_table(con, "ref_us_state", states, {"state_code": pl.String, "state_name": pl.String})
 
 
-def write_region_aliases(con: duckdb.DuckDBPyConnection) -> None:
-    """ref_region_alias: every distinct (province, city) written in raw_* -> its canonical pair."""
-    seen = con.sql(
-        "SELECT DISTINCT province, city FROM raw_cases UNION SELECT DISTINCT province, city FROM raw_customers"
-    ).fetchall()
+_ALIAS_COLUMNS = ("raw_province", "raw_city", "province", "city")
+
+
+def _alias_rows(seen: list[tuple[str | None, str | None]]) -> list[dict[str, Any]]:
     rows = []
     for raw_province, raw_city in seen:
         province, city = resolve_region(raw_province, raw_city)
         rows.append(
             {"raw_province": raw_province, "raw_city": raw_city, "province": province or raw_province, "city": city}
         )
-    _replace_table(
-        con, "ref_region_alias", rows, dict.fromkeys(("raw_province", "raw_city", "province", "city"), pl.String)
-    )
+    return rows
+
+
+def write_region_aliases(con: duckdb.DuckDBPyConnection) -> None:
+    """ref_region_alias: every distinct (province, city) written in raw_* -> its canonical pair."""
+    seen = con.sql(
+        "SELECT DISTINCT province, city FROM raw_cases UNION SELECT DISTINCT province, city FROM raw_customers"
+    ).fetchall()
+    _replace_table(con, "ref_region_alias", _alias_rows(seen), dict.fromkeys(_ALIAS_COLUMNS, pl.String))

@@ -10,6 +10,13 @@ the served version stays exactly as it was.
     data/cockpit.duckdb                  -> symlink to the current version
     data/cockpit.duckdb.versions/v….duckdb
     data/cockpit.duckdb.lock             serialises writers
+    data/cockpit.duckdb.versions/v….duckdb.readers
+                                         a reader holds a shared flock on it while its connection is open
+
+Retention (settings [warehouse] keep_versions, default 1): after a publish, the current version and the
+`keep_versions` newest previous ones stay; an older one is deleted only when the pruner gets an exclusive,
+non-blocking flock on its `.readers` file, i.e. when no reader has it open. A version a reader still holds is
+left for a later publish to delete.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import os
 import shutil
 import tempfile
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,19 +51,67 @@ def current_version(path: Path | str | None = None) -> Path | None:
     return resolved if resolved.exists() else None
 
 
+def _reader_lock_path(version: Path) -> Path:
+    return version.with_name(version.name + ".readers")
+
+
+_READER_LOCKS: dict[int, weakref.finalize] = {}
+
+
+def _hold_shared(version: Path) -> int | None:
+    """A shared flock on `version`'s reader lock file, taken before connecting; None when the version was pruned
+    in between (the caller resolves the current version again)."""
+    fd = os.open(_reader_lock_path(version), os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    if not version.exists():  # pruned after we resolved it: the pruner held the lock, then deleted both files
+        os.close(fd)
+        return None
+    return fd
+
+
 def open_reader(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the current version (a consistent snapshot)."""
-    current = current_version(path)
-    if current is None:
-        raise FileNotFoundError(f"没有找到数据仓库 {db_path(path)}：请先运行 `python -m warehouse demo` 或导入数据。")
-    limit = setting("warehouse", "reader_memory_limit", default="2GB")
-    spill = Path(tempfile.gettempdir()) / "cockpit-duckdb-spill"
-    con = duckdb.connect(str(current), read_only=True)
-    # Set after connecting (not as connect config): another read-only connection to the same file in this process
-    # (a test, the SQL box) would otherwise be refused for a "different configuration".
-    con.execute(f"SET memory_limit = '{limit}'")
-    con.execute(f"SET temp_directory = '{spill}'")
+    """A read-only connection to the current version (a consistent snapshot).
+
+    While the connection object lives (or until `release_reader(con)`), the reader holds a shared lock on its
+    version, so retention never deletes a file a reader has open.
+    """
+    for _attempt in range(5):
+        current = current_version(path)
+        if current is None:
+            raise FileNotFoundError(
+                f"没有找到数据仓库 {db_path(path)}：请先运行 `python -m warehouse demo` 或导入数据。"
+            )
+        fd = _hold_shared(current)
+        if fd is not None:
+            break
+    else:
+        raise RuntimeError(f"数据仓库 {db_path(path)} 的版本在打开时反复被替换，请重试。")
+    try:
+        limit = setting("warehouse", "reader_memory_limit", default="2GB")
+        spill = Path(tempfile.gettempdir()) / "cockpit-duckdb-spill"
+        con = duckdb.connect(str(current), read_only=True)
+        # Set after connecting (not as connect config): another read-only connection to the same file in this
+        # process (a test, the SQL box) would otherwise be refused for a "different configuration".
+        con.execute(f"SET memory_limit = '{limit}'")
+        con.execute(f"SET temp_directory = '{spill}'")
+    except BaseException:
+        os.close(fd)
+        raise
+    _READER_LOCKS[id(con)] = weakref.finalize(con, _release_fd, fd, id(con))
     return con
+
+
+def _release_fd(fd: int, key: int) -> None:
+    _READER_LOCKS.pop(key, None)
+    os.close(fd)  # closing the descriptor drops its flock
+
+
+def release_reader(con: duckdb.DuckDBPyConnection) -> None:
+    """Close a reader's connection and let retention delete its version (also done when the object is freed)."""
+    con.close()
+    finalizer = _READER_LOCKS.get(id(con))
+    if finalizer is not None:
+        finalizer()
 
 
 def run_sql_file(con: duckdb.DuckDBPyConnection, sql_file: Path) -> None:
@@ -84,17 +140,39 @@ def _publish(served: Path, new_file: Path) -> None:
     os.replace(link_tmp, served)
 
 
-def _prune(served: Path, keep: int) -> None:
+def keep_versions() -> int:
+    """How many previous versions stay beside the current one (settings [warehouse] keep_versions, default 1)."""
+    return max(0, int(setting("warehouse", "keep_versions", default=1)))
+
+
+def _prune(served: Path, keep: int) -> list[Path]:
+    """Delete the previous versions beyond the `keep` newest, except those a reader holds; return the deleted."""
     folder = versions_dir(served)
     current = served.resolve()
     olds = sorted(
         (f for f in folder.glob("v*.duckdb") if f.resolve() != current),
         key=lambda f: f.stat().st_mtime,
     )
+    deleted = []
     for stale in olds[: max(0, len(olds) - keep)]:
-        # Readers that still hold it keep reading their snapshot (POSIX unlink semantics).
-        stale.unlink(missing_ok=True)
-        Path(str(stale) + ".wal").unlink(missing_ok=True)
+        lock_path = _reader_lock_path(stale)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a reader has it open: a later publish deletes it
+            stale.unlink(missing_ok=True)
+            Path(str(stale) + ".wal").unlink(missing_ok=True)
+            lock_path.unlink(missing_ok=True)
+            deleted.append(stale)
+        finally:
+            os.close(fd)
+    # Lock files whose version is gone (a crash between the two unlinks).
+    for orphan in folder.glob("v*.duckdb.readers"):
+        if not orphan.with_name(orphan.name.removesuffix(".readers")).exists():
+            orphan.unlink(missing_ok=True)
+    return deleted
 
 
 @contextmanager
@@ -124,7 +202,7 @@ def replace_with(path: Path | str | None, built: Path | str) -> Path:
         target = folder / _new_version_name()
         shutil.move(str(source), target)
         _publish(served, target)
-        _prune(served, int(setting("warehouse", "keep_versions", default=2)))
+        _prune(served, keep_versions())
     shutil.rmtree(versions_dir(built_served), ignore_errors=True)
     for leftover in (built_served, built_served.with_name(built_served.name + ".lock")):
         leftover.unlink(missing_ok=True)
@@ -160,4 +238,4 @@ def new_version(path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConne
             Path(str(new_file) + ".wal").unlink(missing_ok=True)
             raise
         _publish(served, new_file)
-        _prune(served, int(setting("warehouse", "keep_versions", default=2)))
+        _prune(served, keep_versions())

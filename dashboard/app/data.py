@@ -33,7 +33,7 @@ def warehouse_version() -> str | None:
 
 
 def _close_connection(con: duckdb.DuckDBPyConnection) -> None:
-    con.close()
+    store.release_reader(con)  # closes it and lets retention delete the version once nobody reads it
 
 
 # Two entries: the newest snapshot plus the previous one, which a session may

@@ -1,5 +1,5 @@
 """The import pipeline: read -> map headers (profile) -> normalise values -> row rules ->
-protect identities -> [writer copy: land -> data checks -> rebuild marts -> mart checks] -> publish.
+protect identities -> [writer copy: land -> data checks -> refresh marts -> mart checks] -> publish.
 
 Everything before the landing runs outside the warehouse lock. A file-level problem or a
 critical data-check failure rejects the whole load: the writer copy is discarded (the served
@@ -196,7 +196,7 @@ def _land(
     rebuild=False leaves the marts as they were (a bulk load of many slices rebuilds once, after the last).
     """
     from data_checks import gate  # great-expectations is slow to import: only when a load runs
-    from warehouse.marts import rebuild_marts
+    from warehouse.marts import refresh_marts
 
     started_at = now_cst()
     profile = prepared.profile
@@ -251,8 +251,10 @@ def _land(
         landing.insert_batch(con, record, now_cst())
         gate.record_outcome(con, batch_id, batch_outcome)
         if rebuild:
-            _report(progress, 0.75, "重建数据集市")
-            rebuild_marts(con)
+            _report(progress, 0.75, "更新数据集市")
+            # Only what the new rows can change (a full rebuild when the marts were built by other code or
+            # settings); the batches landed with rebuild=False since the last refresh are included.
+            refresh_marts(con)
             if prepared.kind == "defects":  # links to cases not (yet) in the warehouse: kept, and said so
                 result.warnings.extend(defect_checks.unknown_case_link_warnings(con))
             _report(progress, 0.9, "检查数据集市")

@@ -47,7 +47,13 @@ links AS (
     WHERE defect_id <> '' AND case_id <> ''
     GROUP BY defect_id, case_id
 ),
-cases AS (SELECT case_id, min(case_key) AS case_key FROM fct_complaint GROUP BY case_id),
+-- Only the linked ids are looked up (an incremental load reruns this file: no pass over every case).
+cases AS (
+    SELECT case_id, min(case_key) AS case_key
+    FROM fct_complaint
+    WHERE case_id IN (SELECT case_id FROM links)
+    GROUP BY case_id
+),
 defects AS (SELECT defect_id, min(defect_key) AS defect_key FROM fct_defect GROUP BY defect_id)
 SELECT
     l.defect_id,
