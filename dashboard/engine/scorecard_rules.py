@@ -1,8 +1,8 @@
 """考核 rules from settings.toml [scorecard]: the units scored, each kind's KPI weights, targets, red-card deduction.
 
 METRICS.md "Scorecard": attainment per KPI against its target, weights per unit kind, a deduction per red
-card. Targets are the cockpit's own ([targets], the figures leadership already reads) plus
-`[scorecard.targets]` for the KPIs that have none there (调解成功率, 平均处理时长).
+card. Targets are the cockpit's own ([targets], the figures leadership already reads on the cards): one target
+per metric, declared once. `[scorecard.targets]` may still override one for the 考核 only.
 """
 
 from __future__ import annotations
@@ -103,6 +103,6 @@ def check_rules(rules: ScorecardRules) -> list[str]:
             problems.append(f"{name}：一次性化解率权重应为 10%")
     for kpi in sorted({k for w in rules.weights.values() for k in w} - set(rules.targets)):
         problems.append(
-            f"{get_metric(kpi).name_zh}没有目标值，不计入得分（在 [targets] 或 [scorecard.targets] 中设置）"
+            f"{get_metric(kpi).name_zh}没有目标值，不计入得分（在 settings.toml [targets] 中设置）"
         )
     return problems

@@ -63,7 +63,7 @@ def settings_rules(unit: str) -> tuple[dict[str, float], dict[str, float], float
     with open(settings_path(), "rb") as handle:
         tree = tomllib.load(handle)
     targets = {kpi: pair[0] for kpi, pair in tree["targets"].items()}
-    targets.update(tree["scorecard"]["targets"])
+    targets.update(tree["scorecard"].get("targets", {}))
     return tree["scorecard"]["weights"][unit], targets, tree["scorecard"]["red_card_deduction"]
 
 
