@@ -166,7 +166,10 @@ def run(args: argparse.Namespace) -> int:
         }
         (run_dir / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False, indent=2), encoding="utf-8")
         ports = ", ".join(str(r.port) for r in started)
-        print(f"驾驶舱已启动：{proxy_url}（{len(started)} 个副本，端口 {ports}；日志 {logs}）。Ctrl-C 全部停止。", flush=True)
+        print(
+            f"驾驶舱已启动：{proxy_url}（{len(started)} 个副本，端口 {ports}；日志 {logs}）。Ctrl-C 全部停止。",
+            flush=True,
+        )
         return _supervise(children)
     except _Stop:
         return 0
