@@ -65,16 +65,36 @@ def find_nginx(explicit: str | None = None) -> str:
     return found
 
 
+def _upstream(name: str, replicas: list[Replica], backups: list[Replica]) -> str:
+    lines = [f"    upstream {name} {{", f"        zone {name} 64k;"]
+    lines += [f"        server 127.0.0.1:{r.port} max_fails=1 fail_timeout=10s;" for r in replicas]
+    lines += [f"        server 127.0.0.1:{r.port} max_fails=1 fail_timeout=10s backup;" for r in backups]
+    return "\n".join([*lines, "    }"])
+
+
 def render_config(replicas: list[Replica], listen: str, run_dir: Path, template: Path = TEMPLATE) -> str:
-    """The nginx configuration for these replicas: fills the @…@ fields of the template."""
-    run = str(run_dir.resolve())
-    servers = "\n".join(f"        server 127.0.0.1:{r.port} max_fails=1 fail_timeout=10s;" for r in replicas)
+    """The nginx configuration for these replicas: fills the @…@ fields of the template.
+
+    Upstreams: `cockpit_all` (every replica, for a browser without the sticky cookie) and one per replica,
+    `cockpit_rN`, with that replica first and the others, in ring order, as backups.
+    """
+    upstreams = [_upstream("cockpit_all", replicas, [])]
+    for i, replica in enumerate(replicas):
+        others = replicas[i + 1 :] + replicas[:i]
+        upstreams.append(_upstream(f"cockpit_{replica.name}", [replica], others))
+    routes = "\n".join(f"        {r.name} cockpit_{r.name};" for r in replicas)
     # The last address of $upstream_addr is the replica that answered (a failed-over request lists several).
     names = "\n".join(f'        "~(^|, )127\\.0\\.0\\.1:{r.port}$" "{r.name}";' for r in replicas)
     # nginx started by root runs its workers as `nobody`, who could not write in this user's run directory.
     user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else "# (not root: no user directive)"
-    fields = {"@RUN_DIR@": run, "@SERVERS@": servers, "@REPLICA_NAMES@": names, "@LISTEN@": listen}
-    fields["@USER_DIRECTIVE@"] = user
+    fields = {
+        "@RUN_DIR@": str(run_dir.resolve()),
+        "@UPSTREAMS@": "\n".join(upstreams),
+        "@STICKY_ROUTES@": routes,
+        "@REPLICA_NAMES@": names,
+        "@LISTEN@": listen,
+        "@USER_DIRECTIVE@": user,
+    }
     text = template.read_text(encoding="utf-8")
     for field, value in fields.items():
         text = text.replace(field, value)

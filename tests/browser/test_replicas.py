@@ -23,11 +23,12 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, expect
 
 from tests.browser.conftest import guard_network, wait_until_settled
 from tests.builders import build_cases, case_row, write_csv
@@ -127,20 +128,51 @@ def launched(command: list[str], env: dict[str, str], run_dir: Path, log: Path) 
                 os.kill(pid, signal.SIGKILL)
 
 
-def open_overview(
-    browser: Browser, proxy: str, cookie: str | None, blocked: list[str]
-) -> tuple[BrowserContext, Page, str]:
-    """A browser (with this sticky cookie, if any) on the proxy's 数据概况 page, drawn; and the replica that served it."""
+@dataclass
+class Visitor:
+    """One browser on the proxy: its context, its page, the replica that served the page, the websockets it opened."""
+
+    context: BrowserContext
+    page: Page
+    served_by: str
+    sockets: list[WebSocket]
+
+    def cookie(self) -> str | None:
+        return next((c["value"] for c in self.context.cookies() if c["name"] == COOKIE), None)
+
+
+def open_overview(browser: Browser, proxy: str, cookie: str | None, blocked: list[str]) -> Visitor:
+    """A browser (with this sticky cookie, if any) on the proxy's 数据概况 page, drawn."""
     context = browser.new_context(viewport={"width": 1440, "height": 1200}, locale="zh-CN")
     guard_network(context, blocked)
     if cookie:
         context.add_cookies([{"name": COOKIE, "value": cookie, "url": proxy}])
     page = context.new_page()
     page.set_default_timeout(90_000)
+    sockets: list[WebSocket] = []
+    page.on("websocket", lambda socket: sockets.append(socket))
     response = page.goto(f"{proxy}/home")
     assert response is not None and response.ok
     wait_until_settled(page)
-    return context, page, response.headers.get(HEADER, "")
+    return Visitor(context, page, response.headers.get(HEADER, ""), sockets)
+
+
+def access_fields(line: str) -> dict[str, str]:
+    """One line of the launcher's nginx access log (log_format cockpit): uri, replica, upstream, cookie, …"""
+    words = line.split(" ")
+    fields = dict(word.split("=", 1) for word in words if "=" in word)
+    return {"status": words[1], "uri": words[3], **fields}
+
+
+def read_access_log(run_dir: Path, streams: int, seconds: float = 20) -> list[dict[str, str]]:
+    """The access log once it holds this many websockets (nginx writes a websocket's line when it has closed)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        text = (run_dir / "logs" / "access.log").read_text(encoding="utf-8")
+        logged = [access_fields(line) for line in text.splitlines()]
+        if sum(entry["uri"] == "/_stcore/stream" for entry in logged) >= streams or time.monotonic() > deadline:
+            return logged
+        time.sleep(0.3)
 
 
 def cases_card(page: Page):
@@ -190,27 +222,23 @@ def test_two_replicas_behind_nginx_serve_switch_versions_and_survive_one_stoppin
             # each stays on its replica.
             for replica in replicas.values():
                 assert get(f"http://127.0.0.1:{replica['port']}/_stcore/health")[0] == 200
-            cookie_of: dict[str, str] = {}
-            for _ in range(60):
+            seen: set[str] = set()
+            for _ in range(20):  # browsers without the cookie: round robin
                 status, name, cookie = get(f"{proxy}/_stcore/health")
-                assert status == 200 and name in replicas and cookie
-                cookie_of.setdefault(name, cookie)
-                if len(cookie_of) == len(replicas):
-                    break
-            assert set(cookie_of) == set(replicas), f"the proxy sent every new browser to {set(cookie_of)}"
-            for name, cookie in cookie_of.items():
+                assert status == 200 and name in replicas and cookie == name
+                seen.add(name)
+            assert seen == set(replicas), f"the proxy sent every new browser to {seen}"
+            for name in replicas:
                 for _ in range(5):
-                    status, answered, again = get(f"{proxy}/", cookie)
-                    assert (status, answered, again) == (200, name, None), "sticky: the same replica, no new cookie"
+                    assert get(f"{proxy}/", name) == (200, name, name), "sticky: the cookie's replica answers"
 
             # One open page per replica, through the proxy.
-            pages: dict[str, Page] = {}
-            for name, cookie in cookie_of.items():
-                context, page, served_by = open_overview(browser, proxy, cookie, blocked)
-                contexts.append(context)
-                assert served_by == name
-                expect(cases_card(page)).to_have_text(f"{DEMO_CASES:,}")
-                pages[name] = page
+            visitors: dict[str, Visitor] = {}
+            for name in replicas:
+                visitor = visitors[name] = open_overview(browser, proxy, name, blocked)
+                contexts.append(visitor.context)
+                assert visitor.served_by == name and visitor.cookie() == name
+                expect(cases_card(visitor.page)).to_have_text(f"{DEMO_CASES:,}")
 
             # (b) A load publishes a new version; both open pages show it on their next run.
             rows = [case_row(i, case_id=f"RPL{i:04d}") for i in range(NEW_CASES)]
@@ -219,43 +247,45 @@ def test_two_replicas_behind_nginx_serve_switch_versions_and_survive_one_stoppin
             done = subprocess.run(load, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300)
             assert done.returncode == 0, done.stdout + done.stderr
             assert store.current_version(db) != first_version
-            for page in pages.values():
-                run_again(page)
-                expect(cases_card(page)).to_have_text(f"{DEMO_CASES + NEW_CASES:,}")
+            for visitor in visitors.values():
+                run_again(visitor.page)
+                expect(cases_card(visitor.page)).to_have_text(f"{DEMO_CASES + NEW_CASES:,}")
 
-            # (c) Stop r1. The proxy keeps serving, from r2 only; r2's open page keeps working.
+            # (c) Stop r1. The proxy keeps serving, from r2 only.
             stopped, survivor = "r1", "r2"
             os.kill(replicas[stopped]["pid"], signal.SIGTERM)
             wait_gone(replicas[stopped]["pid"])
             for _ in range(10):
-                status, name, _cookie = get(f"{proxy}/_stcore/health")
-                assert (status, name) == (200, survivor)
-            status, name, _cookie = get(f"{proxy}/", cookie_of[stopped])
-            assert (status, name) == (200, survivor), "the stopped replica's browsers are sent to the survivor"
-            kept = pages[survivor]
-            run_again(kept)
-            expect(cases_card(kept)).to_have_text(f"{DEMO_CASES + NEW_CASES:,}")
-            # The stopped replica's page reconnects (its websocket fails over) and draws again from the survivor.
-            orphan = pages[stopped]
-            run_again(orphan)
-            expect(cases_card(orphan)).to_have_text(f"{DEMO_CASES + NEW_CASES:,}", timeout=120_000)
+                assert get(f"{proxy}/_stcore/health") == (200, survivor, survivor)
+            # A browser of the stopped replica is answered by the survivor, and its cookie now names the survivor.
+            assert get(f"{proxy}/", stopped) == (200, survivor, survivor)
+            # The page open on the survivor keeps working in the same session: one websocket, still open.
+            kept = visitors[survivor]
+            run_again(kept.page)
+            expect(cases_card(kept.page)).to_have_text(f"{DEMO_CASES + NEW_CASES:,}")
+            assert len(kept.sockets) == 1 and not kept.sockets[0].is_closed(), "the survivor's session was not cut"
+            # The stopped replica's page reconnects by itself (a new websocket, through the proxy, to the survivor)
+            # and draws again; its cookie follows, so its uploads would reach the same replica as its websocket.
+            orphan = visitors[stopped]
+            run_again(orphan.page)
+            expect(cases_card(orphan.page)).to_have_text(f"{DEMO_CASES + NEW_CASES:,}", timeout=120_000)
+            assert len(orphan.sockets) >= 2 and orphan.sockets[0].is_closed()
+            assert orphan.cookie() == survivor
             # A new browser is served too.
-            context, page, served_by = open_overview(browser, proxy, None, blocked)
-            contexts.append(context)
-            assert served_by == survivor
-            expect(cases_card(page)).to_have_text(f"{DEMO_CASES + NEW_CASES:,}")
+            newcomer = open_overview(browser, proxy, None, blocked)
+            contexts.append(newcomer.context)
+            assert newcomer.served_by == survivor
+            expect(cases_card(newcomer.page)).to_have_text(f"{DEMO_CASES + NEW_CASES:,}")
         finally:
             for context in contexts:
-                context.close()  # closes the websockets: nginx logs them now
+                context.close()  # closes the websockets: nginx logs each one as it ends
+        logged = read_access_log(run_dir, streams=4)  # the four websockets: r1's, kept, orphan's second, newcomer
     assert blocked == [], f"the app tried to reach outside: {blocked}"
 
-    # nginx's access log: each browser's page, scripts and websocket went to its own replica. The survivor's
-    # browser kept its one websocket (the same session throughout); the stopped replica's browser had one there,
-    # then reconnected to the survivor.
-    lines = (run_dir / "logs" / "access.log").read_text(encoding="utf-8").splitlines()
-    mine = {name: [line for line in lines if f"route={cookie_of[name]} " in line] for name in replicas}
-    streams = {name: [line for line in mine[name] if " /_stcore/stream " in line] for name in replicas}
-    assert all(f"replica={survivor} " in line for line in mine[survivor]), mine[survivor]
-    assert len(streams[survivor]) == 1, streams[survivor]
-    assert len(streams[stopped]) >= 2, streams[stopped]
-    assert f"replica={stopped} " in streams[stopped][0] and f"replica={survivor} " in streams[stopped][-1]
+    # nginx's access log: every request carrying a replica's cookie was answered by that replica while it ran (the
+    # survivor's, always), websockets included; the stopped replica's browser reconnected to the survivor.
+    carried = [entry for entry in logged if entry["cookie"] == survivor]
+    assert carried and all(entry["replica"] == survivor for entry in carried)
+    streams = [entry for entry in logged if entry["uri"] == "/_stcore/stream"]
+    assert any(entry["replica"] == entry["cookie"] == stopped for entry in streams), streams  # before the stop
+    assert sum(entry["replica"] == survivor for entry in streams) >= 3, streams  # kept, orphan, newcomer
