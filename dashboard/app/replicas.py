@@ -193,6 +193,9 @@ def run(args: argparse.Namespace) -> int:
         return _supervise(children)
     except _Stop:
         return 0
+    except RuntimeError as error:  # a replica or nginx did not start: say which, with its log's tail
+        print(f"启动失败：{error}", file=sys.stderr, flush=True)
+        return 1
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -90,7 +90,10 @@ def alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return not Path(f"/proc/{pid}/stat").read_text().split(") ")[-1].startswith("Z")
+    try:
+        return not Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].startswith("Z")
+    except OSError:
+        return False
 
 
 def wait_gone(pid: int, seconds: float = 30) -> None:
@@ -120,12 +123,39 @@ def launched(command: list[str], env: dict[str, str], run_dir: Path, log: Path) 
         for pid in [state["nginx_pid"], *(r["pid"] for r in state["replicas"])]:
             wait_gone(pid, 10)
     finally:
+        # Also after a failure: Ctrl-C first (the launcher stops what it started), then anything left, nginx's
+        # workers included (a killed master would leave them serving).
         if launcher.poll() is None:
-            launcher.kill()
-            launcher.wait(timeout=30)
-        for pid in [state.get("nginx_pid"), *(r["pid"] for r in state.get("replicas", []))]:
-            if pid and alive(pid):
+            launcher.send_signal(signal.SIGINT)
+            try:
+                launcher.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                launcher.kill()
+                launcher.wait(timeout=30)
+        nginx_pid = state.get("nginx_pid")
+        leftovers = [nginx_pid, *children_of(nginx_pid), *(r["pid"] for r in state.get("replicas", []))]
+        for pid in [pid for pid in leftovers if pid and alive(pid)]:
+            os.kill(pid, signal.SIGTERM)
+        for pid in [pid for pid in leftovers if pid]:
+            try:
+                wait_gone(pid, 15)
+            except AssertionError:
                 os.kill(pid, signal.SIGKILL)
+
+
+def children_of(pid: int | None) -> list[int]:
+    """Processes whose parent is `pid` (nginx's workers)."""
+    if not pid:
+        return []
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(") ", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
 
 
 @dataclass
