@@ -1,5 +1,5 @@
-"""Dashboard CLI: python -m dashboard {kpis, sql, alerts, watchlist, rectification, pack, scorecard, serve}
-(contract: ../shared/ARCHITECTURE.md).
+"""Dashboard CLI: python -m dashboard {kpis, sql, alerts, watchlist, rectification, pack, scorecard, serve,
+replicas} (contract: ../shared/ARCHITECTURE.md).
 
 Each subcommand lives in dashboard/commands/<name>.py with add_parser(sub) and
 run(args); it calls the same functions as the pages.
@@ -10,14 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dashboard.app import serve
+from dashboard.app import replicas, serve
 from dashboard.commands import alerts, kpis, pack, rectification, scorecard, sql, watchlist
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dashboard", description="投诉信访治理驾驶舱 · 指标与报表")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (kpis, sql, alerts, watchlist, rectification, pack, scorecard, serve):
+    for module in (kpis, sql, alerts, watchlist, rectification, pack, scorecard, serve, replicas):
         module.add_parser(sub)
     return parser
 
