@@ -293,7 +293,7 @@ def test_rate_status_follows_targets_and_direction() -> None:
     on_time = report.kpis["on_time_rate"]
     assert on_time.value == pytest.approx(19 / 20)
     assert on_time.status == "good"
-    assert report.kpis["handling_days_mean"].status is None  # no target
+    assert report.kpis["handling_days_p90"].status is None  # no target
     rows.append({"received_date": D(2024, 7, 1), "closed_date": D(2024, 7, 30)})
     worse = compute_kpis(FrameSource(build_case_frame(rows)), JULY).kpis["on_time_rate"]
     target = target_for("on_time_rate")

@@ -96,7 +96,8 @@ def test_catalog_entries_are_complete_and_chinese() -> None:
         ("referred_on_time_rate", 1.0, "good"),
         ("referred_on_time_rate", 0.985, "warning"),
         ("satisfaction_rate", None, None),
-        ("handling_days_mean", 5.0, None),
+        ("handling_days_median", 5.0, None),  # no target
+        ("handling_days_mean", 11.0, "warning"),  # lower is better: 10 days target, 12 warning
     ],
 )
 def test_status_by_direction(metric_id: str, value: float | None, expected: str | None) -> None:
