@@ -129,7 +129,7 @@ SELECT
     ) AS is_resolved_first_time,      -- NULL when neither given nor derivable
     k.satisfaction,
     -- 回访满意率 (METRICS.md): surveyed = not 未回访 and not blank; satisfied = 满意 or 基本满意.
-    -- NULL when satisfaction is NULL (neither counts). The same values as dashboard/kpis.py.
+    -- NULL when satisfaction is NULL (neither counts). The same values as dashboard/engine/kpis.py.
     trim(k.satisfaction) NOT IN ('未回访', '') AS is_surveyed,
     trim(k.satisfaction) IN ('满意', '基本满意') AS is_satisfied,
     k.amount_disputed_yuan,
