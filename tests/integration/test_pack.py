@@ -17,7 +17,7 @@ import pytest
 from pptx import Presentation
 from pypdf import PdfReader
 
-from dashboard.engine.formatting import format_count, format_percent
+from dashboard.engine.formatting import format_count, format_percent, format_value
 from dashboard.engine.metrics import KPI_IDS, get_metric
 from dashboard.engine.periods import Period
 from dashboard.export.pack.content import last_complete_quarter
@@ -116,6 +116,19 @@ def test_summary_states_the_engine_figures(document: PackDocument, kpis_json: di
     repeat = kpis_json["kpis"]["repeat_rate"]
     assert f"{format_percent(repeat['previous_year'])}" in text and format_percent(repeat["value"]) in text
     assert build_summary(document.content) == build_summary(document.content)  # deterministic
+
+
+def test_summary_states_the_outcome_figures_of_the_cli(document: PackDocument, kpis_json: dict) -> None:
+    text = "".join(build_summary(document.content))
+    kpis = kpis_json["kpis"]
+    mediation = kpis["mediation_success_rate"]
+    assert mediation["value"] is not None  # the demo carries outcomes, so the sentences below must appear
+    assert f"调解成功率由上年同期的{format_percent(mediation['previous_year'])}" in text
+    assert format_percent(mediation["value"]) in text
+    assert f"诉讼转化率为{format_percent(kpis['litigation_rate']['value'])}" in text
+    assert f"赔付金额合计{format_value(kpis['compensation_yuan']['value'], 'yuan')}" in text
+    assert f"先行赔付{format_count(kpis['advance_payment_count']['value'])}件" in text
+    assert f"平均赔付比例{format_percent(kpis['payout_ratio']['value'])}" in text
 
 
 def test_scorecard_section_states_the_cli_figures(document: PackDocument, demo_db: Path, period: Period) -> None:  # noqa: F811

@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.engine.formatting import format_count, format_days, format_percent
+from dashboard.engine.formatting import format_count, format_days, format_percent, format_value
 from dashboard.engine.metrics import CATALOG, STATUS_LABELS, get_metric, target_for
 from dashboard.engine.periods import Period, add_months
 from dashboard.export.pack.content import PackContent
@@ -101,6 +101,8 @@ def build_summary(content: PackContent) -> list[str]:
     if quality:
         paragraphs.append("办理质效方面，" + "；".join(quality) + "。")
 
+    paragraphs.append(_outcome_sentence(content))
+
     if not content.issues.is_empty():
         top = content.issues.head(3).to_dicts()
         named = "、".join(f"{r['issue']}{format_count(r['volume'])}件" for r in top)
@@ -134,6 +136,30 @@ def build_summary(content: PackContent) -> list[str]:
     people = "、".join(f"{WATCH_LABELS[level]}{format_count(n)}人" for level, n in content.watch_counts.items())
     paragraphs.append(f"截至期末，重点关注投诉人{people}（仅统计人数，名单另行管理）。")
     return paragraphs
+
+
+def _outcome_sentence(content: PackContent) -> str:
+    """办理成效: mediation, litigation and payments of the cases closed in P (METRICS.md outcome rows);
+    a figure the source files do not carry is said to be missing, never written as 0."""
+    kpi = content.kpis["kpis"]
+    parts = []
+    mediation = kpi["mediation_success_rate"]
+    if mediation["value"] is not None:
+        move = _rate_move(mediation["value"], mediation["previous_year"], "上年同期")
+        parts.append(f"调解成功率{move}{_target_clause(content, 'mediation_success_rate')}")
+    if kpi["litigation_rate"]["value"] is not None:
+        parts.append(f"诉讼转化率为{format_percent(kpi['litigation_rate']['value'])}")
+    paid = kpi["compensation_yuan"]
+    if paid["value"] is not None:
+        change = f"，同比{_relative(paid['yoy'])}" if paid["yoy"] is not None else ""
+        parts.append(f"赔付金额合计{format_value(paid['value'], 'yuan')}{change}")
+    if kpi["advance_payment_count"]["value"] is not None:
+        parts.append(f"先行赔付{format_count(kpi['advance_payment_count']['value'])}件")
+    if kpi["payout_ratio"]["value"] is not None:
+        parts.append(f"有争议金额的赔付案件平均赔付比例{format_percent(kpi['payout_ratio']['value'])}")
+    if not parts:
+        return "办理成效方面，来源数据未提供调解结果、诉讼与赔付信息，本期无法统计。"
+    return "办理成效方面，本期办结案件中" + "；".join(parts) + "。"
 
 
 def _backlog_sentence(content: PackContent) -> str:
