@@ -372,7 +372,7 @@ def time_first_draw(page: Page, base_url: str, server_pid: int) -> tuple[Drawn, 
 LAZY_MARKER = ".cockpit-lazy-marker"
 
 
-def time_below_fold(page: Page, server_pid: int) -> dict[str, Any] | None:
+def time_below_fold(page: Page, server_pid: int) -> tuple[Drawn, dict[str, Any]] | None:
     """Scroll to the block drawn when scrolled to and wait until drawn; None when the page has none."""
     if page.locator(LAZY_MARKER).count() == 0:
         return None
@@ -386,7 +386,7 @@ def time_below_fold(page: Page, server_pid: int) -> dict[str, Any] | None:
     drawn = wait_until_drawn(page, after_ms=scrolled_ms)
     if page.locator(LAZY_MARKER).count():
         raise RuntimeError("the block below the fold was not drawn after scrolling to it")
-    return account_wait(page, drawn, scrolled_ms, cpu, server_pid)
+    return drawn, account_wait(page, drawn, scrolled_ms, cpu, server_pid)
 
 
 def time_filter_change(page: Page, run: int, server_pid: int) -> tuple[str, dict[str, Any]]:
@@ -412,7 +412,8 @@ def measure_run(browser: Browser, base_url: str, run: int, server_pid: int, bloc
         page = open_page(context)
         first, first_timing = time_first_draw(page, base_url, server_pid)
         before = read_cards(page)
-        below_timing = time_below_fold(page, server_pid)
+        below = time_below_fold(page, server_pid)
+        below_timing = None if below is None else below[1]
         channel, change_timing = time_filter_change(page, run, server_pid)
         after = read_cards(page)
         page.close()
@@ -430,6 +431,7 @@ def measure_run(browser: Browser, base_url: str, run: int, server_pid: int, bloc
         "complaints_after": after.get(COMPLAINTS_CARD),
         "kpi_cards": first.cards,
         "charts": first.charts,
+        "charts_below_fold": None if below is None else below[0].charts - first.charts,
     }
 
 
@@ -461,7 +463,8 @@ def summarise(per_run: list[dict[str, Any]], peak_mib: float, blocked: list[str]
         "blocked_urls": blocked[:10],
         "server_start_s": round(start_s, 3),
         "kpi_cards": per_run[-1]["kpi_cards"],
-        "charts": per_run[-1]["charts"],
+        "charts": per_run[-1]["charts"],  # on the first screen
+        "charts_below_fold": per_run[-1]["charts_below_fold"],  # added by the scroll (None: nothing deferred)
         "runs": len(per_run),
         "settle_ms": SETTLE_MS,
         "viewport": f"{VIEWPORT['width']}x{VIEWPORT['height']}",
