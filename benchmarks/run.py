@@ -131,10 +131,13 @@ def measure_csv_import(runs: int) -> dict[str, Any]:
     }
 
 
-def measure_size(label: str, cases: int, runs: int, browser: bool, pack: bool, sessions: int) -> dict[str, Any]:
+def measure_size(
+    label: str, cases: int, runs: int, browser: bool, pack: bool, sessions: int, references: bool = True
+) -> dict[str, Any]:
     db, info = ensure_warehouse(label, cases)
-    print(f"[bench] {label}: engine, pages and references…", flush=True)
-    _seconds, peak, out = run_child(["-m", "benchmarks.engine", "--db", str(db), "--runs", str(runs)])
+    print(f"[bench] {label}: engine, pages{' and references' if references else ''}…", flush=True)
+    engine_args = ["-m", "benchmarks.engine", "--db", str(db), "--runs", str(runs)]
+    _seconds, peak, out = run_child(engine_args if references else [*engine_args, "--no-references"])
     engine = json.loads(out.strip().splitlines()[-1])
     engine["process_peak_rss_mib"] = peak
     result: dict[str, Any] = {"cases": cases, **info, "engine": engine}
@@ -179,6 +182,36 @@ def keep_sizes_not_measured(results: dict[str, Any]) -> None:
             results["sizes"][label] = {**figures, "measured_in": source}
 
 
+def keep_parts_not_measured(results: dict[str, Any]) -> None:
+    """A run that skipped parts (--no-import, --no-pack, --sessions 0, --no-references …) keeps those parts'
+    figures from the newest earlier result, and lists them with their source, so the table stays whole and
+    says which figures are older."""
+    earlier = sorted(RESULTS.glob("*.json"))
+    if not earlier:
+        return
+    previous = json.loads(earlier[-1].read_text(encoding="utf-8"))
+    source = {"date": previous.get("date"), "commit": previous.get("commit")}
+    carried: list[str] = []
+    for key in ("csv_import", "repeat_window"):
+        if key not in results and key in previous:
+            results[key] = previous[key]
+            carried.append(key)
+    for label, figures in results["sizes"].items():
+        old = previous.get("sizes", {}).get(label)
+        if not old or figures.get("measured_in"):
+            continue
+        for key, value in old.items():
+            if key not in figures and key not in ("measured_in", "carried_over", "marts_rebuild"):
+                figures[key] = value
+                carried.append(f"{label}.{key}")
+        for key, value in old.get("engine", {}).items():
+            if key not in figures.get("engine", {}):
+                figures.setdefault("engine", {})[key] = value
+                carried.append(f"{label}.engine.{key}")
+    if carried:
+        results["carried_over"] = {**source, "parts": carried}
+
+
 def describe_machine() -> dict[str, Any]:
     model = ""
     try:
@@ -219,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-import", action="store_true", help="skip the CSV import")
     parser.add_argument("--no-repeat-window", action="store_true", help="skip the repeat-window comparison")
     parser.add_argument("--sessions", type=int, default=20, help="concurrent browser sessions (0: skip)")
+    parser.add_argument(
+        "--no-references", action="store_true", help="skip the pandas and plain-SQL references (16 GB at 10M)"
+    )
     args = parser.parse_args(argv)
     labels = [s.strip() for s in args.sizes.split(",") if s.strip()]
     unknown = [s for s in labels if s not in SIZES]
@@ -242,8 +278,11 @@ def main(argv: list[str] | None = None) -> int:
         results["repeat_window"] = {**json.loads(out.strip().splitlines()[-1]), "peak_rss_mib": peak}
     for label in labels:
         browser = not args.no_browser
-        results["sizes"][label] = measure_size(label, SIZES[label], args.runs, browser, not args.no_pack, args.sessions)
+        results["sizes"][label] = measure_size(
+            label, SIZES[label], args.runs, browser, not args.no_pack, args.sessions, not args.no_references
+        )
     keep_sizes_not_measured(results)
+    keep_parts_not_measured(results)
     results["total_seconds"] = time.perf_counter() - started
     RESULTS.mkdir(exist_ok=True)
     target = RESULTS / f"{results['date'][:10]}-{results['commit'].replace('+changes', '')}.json"

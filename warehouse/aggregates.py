@@ -7,8 +7,8 @@ dashboard/engine/kpis.py are sums of per-case indicators anchored on one date (�
 filter columns at once would not shrink anything (city × product × issue ×
 channel × department per day is about one case per cell), so each table holds
 several **cubes**: one row per day and per value of a small set of columns
-(none, or one filter column; for volumes also pairs of a filter and a mix
-column). A query uses the smallest cube that holds every column its filters and
+(none, or one filter column; the filter pairs a bank's users combine, listed in settings.toml
+[aggregates] filter_pairs; for volumes also pairs of a filter and a mix column). A query uses the smallest cube that holds every column its filters and
 breakdown touch, and reads the case table only when no cube does. Figures are
 exact either way: every cube is a plain GROUP BY of the same cases.
 
@@ -23,6 +23,8 @@ Tables (each sorted by cube, then day, so a query reads only its cube and dates)
 - agg_late: cases open or closed after their due date, per due date, 办结日期 (NULL while
   open) and 受理日期 when that is after the due date — the "still open at the end of P" part.
 `cube` is DuckDB's GROUPING() bitmask over CUBE_COLUMNS (bit set = column not in the cube).
+agg_cubes lists the cubes each table was built with: queries read it (`built_cubes`), so a settings change
+not yet rebuilt never sends a query to a cube the file does not hold.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
+
+from warehouse.settings import setting
 
 # Every column a filter or a breakdown of the KPI engine touches, as fct_complaint names it.
 CUBE_COLUMNS: tuple[str, ...] = (
@@ -56,6 +60,8 @@ VOLUME_CUBES: tuple[frozenset[str], ...] = TALLY_CUBES + tuple(
     dict.fromkeys(frozenset({f, m}) for f in FILTER_COLUMNS for m in MIX_COLUMNS if f != m)
 )
 AGGREGATE_TABLES: tuple[str, ...] = ("agg_received", "agg_closed", "agg_handling", "agg_late")
+TALLY_TABLES: tuple[str, ...] = ("agg_closed", "agg_handling", "agg_late")  # and agg_received, with more cubes
+CUBES_TABLE = "agg_cubes"
 
 AGGREGATES_DIR = Path(__file__).resolve().parent / "sql" / "aggregates"
 
@@ -143,6 +149,29 @@ def choose_cube(needed: Iterable[str], cubes: Sequence[frozenset[str]]) -> int |
     return cube_id(min(fitting, key=len)) if fitting else None
 
 
+def filter_pairs() -> tuple[frozenset[str], ...]:
+    """The two-filter cubes settings.toml [aggregates] filter_pairs asks for (pairs of FILTER_COLUMNS)."""
+    pairs = []
+    for pair in setting("aggregates", "filter_pairs", default=[]) or []:
+        columns = frozenset(pair)
+        if len(pair) != 2 or len(columns) != 2 or not columns <= set(FILTER_COLUMNS):
+            raise ValueError(
+                f"settings.toml [aggregates] filter_pairs: {pair!r} is not two of {', '.join(FILTER_COLUMNS)}"
+            )
+        pairs.append(columns)
+    return tuple(dict.fromkeys(pairs))
+
+
+def tally_cubes() -> tuple[frozenset[str], ...]:
+    """The cubes every tally table is built with: TALLY_CUBES and the settings' filter pairs."""
+    return tuple(dict.fromkeys(TALLY_CUBES + filter_pairs()))
+
+
+def volume_cubes() -> tuple[frozenset[str], ...]:
+    """The cubes agg_received is built with: VOLUME_CUBES and the settings' filter pairs."""
+    return tuple(dict.fromkeys(VOLUME_CUBES + filter_pairs()))
+
+
 def _grouping_sets(day_columns: Sequence[str], cubes: Sequence[frozenset[str]]) -> str:
     sets = []
     for cube in cubes:
@@ -164,16 +193,29 @@ def _cube_select(table: str, cubes: Sequence[frozenset[str]], cases: str = "fct_
 
 
 def _cubes_of(table: str) -> tuple[frozenset[str], ...]:
-    return VOLUME_CUBES if table == "agg_received" else TALLY_CUBES
+    """The cubes a full build gives `table`: with the settings' filter pairs."""
+    return volume_cubes() if table == "agg_received" else tally_cubes()
 
 
 def build_aggregates(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)build every agg_* table from fct_complaint (which must carry risk_level)."""
-    for table in AGGREGATE_TABLES:
+    """(Re)build every agg_* table from fct_complaint (which must carry risk_level), and agg_cubes."""
+    built = {table: _cubes_of(table) for table in AGGREGATE_TABLES}
+    for table, cubes in built.items():
         con.execute(
-            f"CREATE OR REPLACE TABLE {table} AS {_cube_select(table, _cubes_of(table))} "
-            f"ORDER BY cube, {cube_spec(table).days[0]}"
+            f"CREATE OR REPLACE TABLE {table} AS {_cube_select(table, cubes)} ORDER BY cube, {cube_spec(table).days[0]}"
         )
+    rows = [(table, cube_id(cube), sorted(cube)) for table, cubes in built.items() for cube in cubes]
+    con.execute(f"CREATE OR REPLACE TABLE {CUBES_TABLE} (table_name VARCHAR, cube INTEGER, columns VARCHAR[])")
+    con.executemany(f"INSERT INTO {CUBES_TABLE} VALUES (?, ?, ?)", rows)
+
+
+def _held_cubes(con: duckdb.DuckDBPyConnection, table: str) -> tuple[frozenset[str], ...]:
+    """The cubes `table` was built with in this warehouse (agg_cubes), so a refresh adds to the same cubes."""
+    listed = con.sql("SELECT 1 FROM information_schema.tables WHERE table_name = $t", params={"t": CUBES_TABLE})
+    if not listed.fetchall():
+        return VOLUME_CUBES if table == "agg_received" else TALLY_CUBES
+    rows = con.sql(f"SELECT columns FROM {CUBES_TABLE} WHERE table_name = $t ORDER BY cube DESC", params={"t": table})
+    return tuple(frozenset(columns) for (columns,) in rows.fetchall())
 
 
 def refresh_aggregates(con: duckdb.DuckDBPyConnection, affected: str) -> None:
@@ -195,8 +237,23 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection, affected: str) -> None:
             f"SELECT * FROM fct_complaint WHERE {day} IN (SELECT day FROM _agg_days)"
         )
         con.execute(f"DELETE FROM {table} WHERE {day} IN (SELECT day FROM _agg_days)")
-        con.execute(f"INSERT INTO {table} {_cube_select(table, _cubes_of(table), '_agg_cases')} ORDER BY cube, {day}")
+        cubes = _held_cubes(con, table)
+        con.execute(f"INSERT INTO {table} {_cube_select(table, cubes, '_agg_cases')} ORDER BY cube, {day}")
     con.execute("DROP VIEW IF EXISTS _agg_cases")
+
+
+def built_cubes(con: duckdb.DuckDBPyConnection) -> tuple[tuple[frozenset[str], ...], tuple[frozenset[str], ...]]:
+    """(tally cubes, volume cubes) this warehouse holds: tally cubes are in all four tables, volume cubes in
+    agg_received. A file built before agg_cubes existed holds TALLY_CUBES and VOLUME_CUBES."""
+    listed = con.sql("SELECT 1 FROM information_schema.tables WHERE table_name = $t", params={"t": CUBES_TABLE})
+    if not listed.fetchall():
+        return TALLY_CUBES, VOLUME_CUBES
+    per_table: dict[str, list[frozenset[str]]] = {}
+    for table, columns in con.sql(f"SELECT table_name, columns FROM {CUBES_TABLE} ORDER BY ALL").fetchall():
+        per_table.setdefault(table, []).append(frozenset(columns))
+    volumes = tuple(per_table.get("agg_received", ()))
+    tallies = tuple(c for c in volumes if all(c in per_table.get(t, ()) for t in TALLY_TABLES))
+    return tallies, volumes
 
 
 def has_aggregates(con: duckdb.DuckDBPyConnection) -> bool:

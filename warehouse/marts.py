@@ -265,12 +265,19 @@ def settings_fingerprint() -> str:
 
 
 def marts_fingerprint() -> str:
-    """What the marts are built by (the SQL files, this module and the cube builder): a warehouse whose marts
-    carry another fingerprint was built by older code and needs `python -m warehouse rebuild`."""
+    """What the marts are built by (the SQL files, this module, the cube builder and the cubes settings.toml
+    [aggregates] asks for): a warehouse whose marts carry another fingerprint was built by older code or settings
+    and needs `python -m warehouse rebuild` (`--if-stale` sees it)."""
     digest = hashlib.sha256()
-    for source in [*mart_sql_files(), Path(aggregates.__file__), Path(__file__)]:
+    for source in [
+        *mart_sql_files(),
+        *sorted(aggregates.AGGREGATES_DIR.glob("*.sql")),
+        Path(aggregates.__file__),
+        Path(__file__),
+    ]:
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
+    digest.update(repr(sorted(sorted(pair) for pair in aggregates.filter_pairs())).encode())
     return digest.hexdigest()[:16]
 
 

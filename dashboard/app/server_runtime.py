@@ -12,6 +12,12 @@ the page, the session, the user, how long, and where every thread is parked. A s
 (faulthandler) dumps all threads if the watchdog thread itself has not run for that long, which is
 what a deadlock that holds the GIL looks like (no Python thread can run to report it).
 See docs/design.md, "Concurrent sessions".
+
+`start_warmup()` (the serve launcher calls it) opens the served warehouse in a background thread once
+Streamlit's runtime is up and computes what the cockpit's first visitor asks for, into the pages' own
+caches: the first visitor of a fresh server finds them warm instead of paying for the cold file and the
+first computation. The health endpoint answers meanwhile (the work runs beside the event loop, mostly in
+DuckDB without the GIL); without a warehouse, or with an empty one, it does nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ from typing import TextIO
 from warehouse.settings import setting
 
 LOG = logging.getLogger("cockpit.watchdog")
+WARM_LOG = logging.getLogger("cockpit.warmup")
+RUNTIME_WAIT_SECONDS = 60.0
 DEFAULT_LIMIT_SECONDS = 120.0
 CHECK_EVERY_SECONDS = 5.0
 
@@ -194,3 +202,66 @@ def prepare_server() -> RunWatchdog:
             preload_libraries()
             _PREPARED = True
     return watchdog()
+
+
+def warm_caches() -> str | None:
+    """Compute, into the pages' caches, what the cockpit's first visitor reads with the default filters.
+
+    Returns the warehouse version warmed, or None when there is nothing to warm (no warehouse, no cases)."""
+    from dashboard.app import data
+    from dashboard.engine.filters import Filters
+
+    version = data.warehouse_version()
+    if version is None:
+        return None
+    if data.load_summary(version).is_empty or data.load_coverage(version) is None:
+        return None
+    data.load_filter_options(version)
+    view = data.load_cockpit(version, Filters())  # the sidebar's default filters (no URL parameters)
+    # The cockpit page's modules, and its first chart built once (plotly's validators load on first use).
+    from dashboard.app import export_buttons, page_frame  # noqa: F401
+    from dashboard.charts import kpi_cards, mix
+
+    if view.report is not None:
+        frame = view.mixes["channel"]
+        mix.build_mix_bar(frame, "", "zh").to_plotly_json()
+        kpi_cards.card_rows()
+    return version
+
+
+def _warm_when_running() -> None:
+    from streamlit import runtime
+
+    deadline = time.monotonic() + RUNTIME_WAIT_SECONDS
+    while not runtime.exists():  # the caches belong to the runtime: warm them once it is there
+        if time.monotonic() > deadline:
+            WARM_LOG.warning("Streamlit 未在 %.0f 秒内启动，跳过预热。", RUNTIME_WAIT_SECONDS)
+            return
+        time.sleep(0.1)
+    started = time.monotonic()
+    try:
+        version = warm_caches()
+    except Exception:  # noqa: BLE001 - a failed warm-up only leaves the first visitor a cold start
+        WARM_LOG.exception("预热失败（首位访问者将冷启动）")
+        return
+    if version is None:
+        WARM_LOG.info("没有数据仓库或案件，未预热。")
+    else:
+        WARM_LOG.info("驾驶舱已预热：%s，用时 %.1f 秒。", version, time.monotonic() - started)
+
+
+def start_warmup() -> threading.Thread:
+    """Warm the cockpit's caches in a background thread once Streamlit's runtime exists (see the module doc)."""
+    _configure_warmup_logging()
+    thread = threading.Thread(target=_warm_when_running, name="cockpit-warmup", daemon=True)
+    thread.start()
+    return thread
+
+
+def _configure_warmup_logging() -> None:
+    if not WARM_LOG.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        WARM_LOG.addHandler(handler)
+        WARM_LOG.setLevel(logging.INFO)
+        WARM_LOG.propagate = False

@@ -21,14 +21,7 @@ import polars as pl
 from dashboard.engine.filters import Filters
 from dashboard.engine.kpis import COUNT_COLUMNS, DIMENSIONS, Tallies
 from dashboard.engine.periods import Period
-from warehouse.aggregates import (
-    TALLY_CUBES,
-    VOLUME_CUBES,
-    choose_cube,
-    cube_spec,
-    has_aggregates,
-    tally_select,
-)
+from warehouse.aggregates import built_cubes, choose_cube, cube_spec, has_aggregates, tally_select
 
 BASE_SCHEMA: dict[str, pl.DataType] = {
     "region_key": pl.Int64(),
@@ -93,7 +86,7 @@ class DuckDBSource:
         self.con = con
         self.filters = filters or Filters()
         self.use_aggregates = use_aggregates
-        self._has_aggregates: bool | None = None
+        self._cubes: dict[str, tuple[frozenset[str], ...]] | None = None  # kind -> cubes; {} without agg_*
         self._has_risk_level: bool | None = None
         self._coverage: tuple[tuple[date, date] | None] | None = None  # memo: one snapshot per source
         self._groups: pl.DataFrame | None = None
@@ -149,13 +142,21 @@ class DuckDBSource:
             return f"least((date_trunc('{unit}', {day_sql}) + INTERVAL {months} MONTH)::DATE, $p_end)"
         return "$p_end"
 
-    def _cube(self, by: str | None, cubes: Sequence[frozenset[str]]) -> int | None:
+    def available_cubes(self, kind: str) -> Sequence[frozenset[str]]:
+        """The cubes this warehouse holds for `kind` ("tally": all four agg_* tables, "volume": agg_received)."""
+        if self._cubes is None:
+            self._cubes = {}
+            if has_aggregates(self.con):
+                tallies, volumes = built_cubes(self.con)
+                self._cubes = {"tally": tallies, "volume": volumes}
+        return self._cubes.get(kind, ())
+
+    def _cube(self, by: str | None, kind: str) -> int | None:
         """The agg_* cube that answers these filters broken down by `by`, or None (read fct_complaint)."""
         if not self.use_aggregates:
             return None
-        if self._has_aggregates is None:
-            self._has_aggregates = has_aggregates(self.con)
-        if not self._has_aggregates:
+        cubes = self.available_cubes(kind)
+        if not cubes:
             return None
         needed = self.filters.case_columns()
         if by == "risk_level":
@@ -166,7 +167,7 @@ class DuckDBSource:
 
     def tallies(self, period: Period, by: str | None = None) -> Tallies:
         _check_dimension(by)
-        cube = self._cube(by, TALLY_CUBES)
+        cube = self._cube(by, "tally")
         if cube is not None:
             return self._tallies_from_cube(period, by, cube)
         where, params = self.filters.to_sql_where("f")
@@ -282,7 +283,7 @@ class DuckDBSource:
             join, name = self._naming(dimension)
             params.update(extra)
             params[f"dim_{index}"] = dimension
-            cube = self._cube(dimension, VOLUME_CUBES)
+            cube = self._cube(dimension, "volume")
             if cube is None:
                 counted = f"count(*) AS volume FROM fct_complaint AS f WHERE ({where})"
             else:

@@ -102,7 +102,5 @@ def check_rules(rules: ScorecardRules) -> list[str]:
         if unit == LEADERSHIP and abs(weights.get("one_time_resolution_rate", 0.0) / total - 0.10) > _TOLERANCE:
             problems.append(f"{name}：一次性化解率权重应为 10%")
     for kpi in sorted({k for w in rules.weights.values() for k in w} - set(rules.targets)):
-        problems.append(
-            f"{get_metric(kpi).name_zh}没有目标值，不计入得分（在 settings.toml [targets] 中设置）"
-        )
+        problems.append(f"{get_metric(kpi).name_zh}没有目标值，不计入得分（在 settings.toml [targets] 中设置）")
     return problems

@@ -199,3 +199,15 @@ def test_a_risk_level_link_matches_the_cli_where(serve_demo: Path) -> None:
     everything = run_kpis_json(serve_demo, "--preset", "last_12_months", "--by", "risk_level")
     high = {row["key"]: row["volume"] for row in everything["by"]["rows"]}.get("高", 0)
     assert payload["kpis"]["volume"]["value"] == high
+
+
+def test_the_charts_below_the_fold_wait_until_scrolled_to(serve_demo: Path) -> None:
+    """The mixes and rising issues are drawn once their place has been in view (dashboard/app/lazy.py)."""
+    from dashboard.app.lazy import seen_key
+
+    at = open_cockpit()
+    assert not at.exception
+    assert len(rendered_metrics(at)) >= 6 and at.get("plotly_chart") == []  # the cards, not yet the charts
+    at.session_state[seen_key("cockpit-mixes")] = True  # what the marker's IntersectionObserver reports
+    at.run()
+    assert len(at.get("plotly_chart")) == 2 and len(at.dataframe) >= 2  # the mix tables (and rising issues)

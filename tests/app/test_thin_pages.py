@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.app.lazy import seen_key
 from dashboard.charts.query_chart import build_query_chart
 from dashboard.engine import queries as registry
 from dashboard.engine.i18n import NAV_TITLES_EN, TRANSLATED_PAGES
@@ -29,7 +30,9 @@ RAW_NAME = re.compile(r"^[a-z]+(_[a-z0-9]+)+$|^(volume|share|value|key|count|n|v
 
 
 def open_page(page: str, lang: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180).run()
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state[seen_key("cockpit-mixes")] = True  # the cockpit's charts below the fold, as if scrolled to
+    at.run()
     if lang is not None:
         at.radio(key="ui.lang").set_value(lang).run()  # the sidebar's switch (kept in the session and URL)
     at.switch_page(f"pages/{page}.py").run()

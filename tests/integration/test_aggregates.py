@@ -25,9 +25,13 @@ from warehouse.aggregates import (
     CUBE_COLUMNS,
     TALLY_CUBES,
     VOLUME_CUBES,
+    built_cubes,
     choose_cube,
     cube_id,
+    filter_pairs,
     has_aggregates,
+    tally_cubes,
+    volume_cubes,
 )
 
 
@@ -80,10 +84,13 @@ def test_the_demo_warehouse_carries_cubes_that_add_up(demo: duckdb.DuckDBPyConne
     assert summed == cases
     # Every cube of a table is a partition of the same cases.
     per_cube = demo.sql("SELECT cube, sum(volume) FROM agg_received GROUP BY cube").fetchall()
-    assert len(per_cube) == len(VOLUME_CUBES) and {n for _cube, n in per_cube} == {cases}
+    assert len(per_cube) == len(volume_cubes()) and {n for _cube, n in per_cube} == {cases}
     (closed,) = demo.sql("SELECT count(*) FROM fct_complaint WHERE is_closed").fetchall()[0]
     per_closed_cube = demo.sql("SELECT cube, sum(closed) FROM agg_closed GROUP BY cube").fetchall()
-    assert len(per_closed_cube) == len(TALLY_CUBES) and {n for _cube, n in per_closed_cube} == {closed}
+    assert len(per_closed_cube) == len(tally_cubes()) and {n for _cube, n in per_closed_cube} == {closed}
+    # agg_cubes lists what was built, and that is what queries choose from.
+    tallies, volumes = built_cubes(demo)
+    assert (set(tallies), set(volumes)) == (set(tally_cubes()), set(volume_cubes()))
 
 
 DEMO_FILTERS = [
@@ -93,7 +100,9 @@ DEMO_FILTERS = [
     Filters(region_group="长三角"),
     Filters(referred_only=True),
     Filters(business_lines=("信用卡",)),
-    Filters(provinces=("广东省",), channels=("电话",)),  # no tally cube: the case table answers
+    Filters(provinces=("广东省",), channels=("电话",)),  # a pair cube (settings.toml [aggregates])
+    Filters(business_lines=("信用卡",), channels=("电话",)),  # a pair cube (业务条线 is product_key)
+    Filters(issues=("服务态度",), channels=("电话",)),  # no pair cube: the case table answers
 ]
 
 
@@ -135,10 +144,51 @@ def test_late_cases_count_exactly_at_every_period_end(tmp_path: Path) -> None:
             actual = DuckDBSource(con).tallies(period, by).counts.sort("key")
             assert_frame_equal(actual, expected, check_column_order=False)
     # The figures above came from the cubes, and the late cases reached them.
-    assert DuckDBSource(con)._cube(None, TALLY_CUBES) == cube_id(())
+    assert DuckDBSource(con)._cube(None, "tally") == cube_id(())
     march = DuckDBSource(con).tallies(Period(date(2024, 3, 1), date(2024, 4, 1))).counts
     closed_with_date = cases.filter(
         (pl.col("closed_date") >= date(2024, 3, 1)) & (pl.col("closed_date") < date(2024, 4, 1))
     )
     assert march["on_time_due"].sum() > closed_with_date.height  # open-at-end cases were added from agg_late
     assert march["referred_due"].sum() == 1  # the referred case received after its due date, still open
+
+
+def test_the_settings_pairs_get_tally_cubes() -> None:
+    pairs = filter_pairs()
+    assert frozenset({"region_key", "channel_key"}) in pairs  # 省份 + 渠道, the common pair
+    assert all(pair in tally_cubes() and pair in volume_cubes() for pair in pairs)
+    assert choose_cube({"region_key", "channel_key"}, tally_cubes()) == cube_id({"region_key", "channel_key"})
+    # A pair plus a breakdown column is no cube: the case table answers.
+    assert choose_cube({"region_key", "channel_key", "issue_key"}, tally_cubes()) is None
+
+
+def test_a_filter_pair_outside_the_filter_columns_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from warehouse import aggregates
+
+    monkeypatch.setattr(aggregates, "setting", lambda *keys, default=None: [["region_key", "risk_level"]])
+    with pytest.raises(ValueError, match="filter_pairs"):
+        aggregates.filter_pairs()
+
+
+def test_two_filters_are_answered_from_their_pair_cube_with_the_case_table_figures(
+    demo: duckdb.DuckDBPyConnection,
+) -> None:
+    filters = Filters(provinces=("广东省",), channels=("电话",))
+    source = DuckDBSource(demo, filters)
+    assert source._cube(None, "tally") == cube_id({"region_key", "channel_key"})
+    assert source._cube("month", "tally") == cube_id({"region_key", "channel_key"})
+    (last,) = demo.sql("SELECT max(received_date) FROM fct_complaint").fetchall()[0]
+    period = filters.period(last)
+    from_cube = compute_kpis(source, period)
+    from_cases = compute_kpis(DuckDBSource(demo, filters, use_aggregates=False), period)
+    assert from_cube == from_cases
+    assert (from_cube.kpis["volume"].value or 0) > 0  # the pair holds cases: not two empty answers compared
+
+
+def test_a_warehouse_built_before_agg_cubes_uses_the_fixed_cubes(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    write_star_schema(con, build_case_frame([{"received_date": date(2024, 3, 1)}]))
+    con.execute("DROP TABLE agg_cubes")
+    assert built_cubes(con) == (TALLY_CUBES, VOLUME_CUBES)  # what every build before it held
+    # A pair cube the settings ask for but the file does not hold is never chosen.
+    assert DuckDBSource(con, Filters(provinces=("广东省",), channels=("电话",)))._cube(None, "tally") is None

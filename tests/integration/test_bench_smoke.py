@@ -6,6 +6,7 @@ runs on a real warehouse and lands in the table, so the benchmark cannot rot bet
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,29 @@ def test_engine_measurements_cover_every_page_and_reference(measured: dict[str, 
     for page, states in measured["filter_change_s"].items():
         assert set(states) == set(engine.FILTER_CHANGES), page
     assert measured["peak_rss_mib"] > 0
+    assert set(measured["two_filters_s"]) == {"pair_cube_s", "case_table_s"}  # which path answers 省份 + 渠道
+
+
+def test_parts_a_run_skipped_are_kept_from_the_earlier_result_and_named(tmp_path: Path, monkeypatch) -> None:
+    from benchmarks import run
+
+    earlier = {
+        "date": "2026-11-23T00:00:00",
+        "commit": "old1234",
+        "csv_import": {"seconds": 30.0, "runs": 3},
+        "sizes": {"1m": {"cases": 3000, "pack_pdf": {"seconds": 12.0}, "engine": {"sql_reference_s": 0.2}}},
+    }
+    (tmp_path / "2026-11-23-old1234.json").write_text(json.dumps(earlier), encoding="utf-8")
+    monkeypatch.setattr(run, "RESULTS", tmp_path)
+    results = {"date": "2026-12-03T00:00:00", "commit": "new5678", "runs": 1, "machine": {}}
+    results["sizes"] = {"1m": {"cases": 3000, "engine": {"kpi_set_s": 0.05}}}
+    run.keep_parts_not_measured(results)
+    assert results["csv_import"]["seconds"] == 30.0
+    assert results["sizes"]["1m"]["pack_pdf"]["seconds"] == 12.0
+    assert results["sizes"]["1m"]["engine"] == {"kpi_set_s": 0.05, "sql_reference_s": 0.2}
+    assert results["carried_over"]["commit"] == "old1234"
+    note = report.render_table(results)
+    assert "old1234" in note and "1m.pack_pdf" in note and "1m.engine.sql_reference_s" in note
 
 
 def test_the_readme_table_is_replaced_between_its_markers(measured: dict[str, Any], tmp_path: Path) -> None:

@@ -77,3 +77,12 @@ def test_if_stale_rebuilds_only_marts_built_by_other_code(tmp_db: Path) -> None:
     assert main(["rebuild", "--if-stale"]) == 0
     assert rebuild.marts_are_current()
     assert query("SELECT count(*) AS n FROM fct_complaint")[0]["n"] == 1
+
+
+def test_the_filter_pairs_of_the_settings_are_part_of_the_marts_fingerprint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A settings change to [aggregates] filter_pairs makes `rebuild --if-stale` rebuild (the cubes differ)."""
+    from warehouse import aggregates, marts
+
+    before = marts.marts_fingerprint()
+    monkeypatch.setattr(aggregates, "filter_pairs", lambda: (frozenset({"issue_key", "channel_key"}),))
+    assert marts.marts_fingerprint() != before

@@ -96,3 +96,22 @@ def test_serve_passes_streamlit_options_through_and_other_commands_refuse_unknow
         [sys.executable, "-m", "dashboard", "serve", "--help"], cwd=PROJECT_ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0 and "--port" in done.stdout
+
+
+def test_the_warmup_fills_the_cockpits_cache_and_skips_a_missing_warehouse(
+    serve_demo, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`serve` warms what the first visitor reads (dashboard.app.server_runtime.warm_caches); no warehouse: nothing."""
+    from dashboard.app import data
+    from dashboard.app.server_runtime import warm_caches
+    from dashboard.engine.filters import Filters
+
+    data.load_cockpit.clear()
+    version = warm_caches()
+    assert version == data.warehouse_version()
+    computed: list[object] = []
+    monkeypatch.setattr("dashboard.app.data.build_cockpit_view", lambda source: computed.append(source))
+    data.load_cockpit(version, Filters())  # the page's call with the sidebar's default filters: a cache hit
+    assert computed == []
+    monkeypatch.setenv("COCKPIT_DB", str(tmp_path / "none" / "cockpit.duckdb"))
+    assert warm_caches() is None
