@@ -10,7 +10,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_CASES = 3000
@@ -28,4 +32,23 @@ def build_demo_warehouse(folder: Path) -> Path:
     command += ["--as-of", DEMO_AS_OF]
     done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
+    return db
+
+
+@contextmanager
+def module_warehouse(folder: Path) -> Iterator[Path]:
+    """For a module-scoped fixture that builds a warehouse its tests only read (one import instead of one
+    per test): COCKPIT_DB and COCKPIT_SALT_FILE point into `folder`, laid out like conftest's per-test
+    warehouse, while the block builds it. Yields the warehouse path; `serve` points a test at it."""
+    db = folder / "wh" / "cockpit.duckdb"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COCKPIT_DB", str(db))
+        patch.setenv("COCKPIT_SALT_FILE", str(folder / "salt"))
+        yield db
+
+
+def serve(monkeypatch: pytest.MonkeyPatch, db: Path) -> Path:
+    """Point this test's COCKPIT_DB and salt file at a warehouse built by `module_warehouse` (read only)."""
+    monkeypatch.setenv("COCKPIT_DB", str(db))
+    monkeypatch.setenv("COCKPIT_SALT_FILE", str(db.parent.parent / "salt"))
     return db
