@@ -7,6 +7,7 @@ pipeline (generate -> land -> marts); the tests only read the result.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -52,3 +53,19 @@ def serve(monkeypatch: pytest.MonkeyPatch, db: Path) -> Path:
     monkeypatch.setenv("COCKPIT_DB", str(db))
     monkeypatch.setenv("COCKPIT_SALT_FILE", str(db.parent.parent / "salt"))
     return db
+
+
+@contextmanager
+def built_once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Path]:
+    """The folder `name` for a session warehouse, held under a lock. Under pytest-xdist (make test-fast) the
+    folder sits in the run's temporary root that every worker shares, so the first worker builds it and the
+    others wait, then reuse it; without xdist it is in the session's own temporary folder."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield root / name
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
