@@ -45,10 +45,12 @@ test: setup-dev lint-contracts
 	$(PY) -m pytest
 
 ## While developing (under 2 minutes): lint, then tests/unit and tests/integration without the slow end-to-end
-## ones; no AppTest, no browser. `make test` runs everything.
+## ones; no AppTest, no browser. Two pytest-xdist workers, one test file per worker at a time (--dist loadfile),
+## so a module's shared warehouse is built once. `make test` runs everything, in one process.
+TEST_FAST_WORKERS ?= 2
 test-fast: setup-dev
 	$(PY) -m ruff check .
-	$(PY) -m pytest tests/unit tests/integration -m "not slow"
+	$(PY) -m pytest tests/unit tests/integration -m "not slow" -n $(TEST_FAST_WORKERS) --dist loadfile
 
 ## Check every query file in queries/ (header, params, no writes) and run each on the warehouse when there is one
 check-queries: setup

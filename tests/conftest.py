@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cockpit_support import build_demo_warehouse
+from tests.cockpit_support import build_demo_warehouse, built_once_per_run
 
 TESTS_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = TESTS_DIR.parent
@@ -66,8 +66,10 @@ def shared_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo warehouse of tests/cockpit_support.py, built once per session by the real CLI; tests only read it."""
-    return build_demo_warehouse(tmp_path_factory.getbasetemp() / "cockpit-demo")
+    """The demo warehouse of tests/cockpit_support.py, built once per run by the real CLI (one build shared by the
+    xdist workers of make test-fast); tests only read it."""
+    with built_once_per_run(tmp_path_factory, "cockpit-demo") as folder:
+        return build_demo_warehouse(folder)
 
 
 @pytest.fixture

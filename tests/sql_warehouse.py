@@ -1,4 +1,4 @@
-"""One small demo warehouse shared by the SQL tests (queries, sandbox, sql CLI), built once per session."""
+"""One small demo warehouse shared by the SQL tests (queries, sandbox, sql CLI), built once per run (shared by the xdist workers)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import build_cases
+from tests.cockpit_support import built_once_per_run
 from warehouse import store
 
 DEMO_CASES = 1500
@@ -21,8 +22,17 @@ def build_sql_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The served path of a demo warehouse (plus a few quarantined rows); built on first use."""
     if "db" in _built:
         return _built["db"]
-    folder = tmp_path_factory.mktemp("sql_warehouse")
+    with built_once_per_run(tmp_path_factory, "sql_warehouse") as folder:
+        db = _build(folder)
+    _built["db"] = db
+    return db
+
+
+def _build(folder: Path) -> Path:
     db = folder / "cockpit.duckdb"
+    if store.current_version(db) is not None:  # built by another xdist worker of this run
+        return db
+    folder.mkdir(parents=True, exist_ok=True)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("COCKPIT_SALT_FILE", str(folder / "salt"))
         from warehouse.demo import build_demo
@@ -34,5 +44,4 @@ def build_sql_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         result = load_frame(bad, "cases", db=db, file_name="bad.csv")
         assert result.quarantined == len(BAD_PROVINCES), result.message
     assert store.current_version(db) is not None
-    _built["db"] = db
     return db

@@ -16,6 +16,7 @@ import pytest
 from dashboard.commands import watchlist as watchlist_command
 from dashboard.engine.watchlist import attach_contacts, contact_due_days, list_person_contacts, list_watchlist
 from tests.builders import build_cases, case_row
+from tests.cockpit_support import module_warehouse, serve
 from warehouse import store
 from warehouse.importer.pipeline import import_file, load_frame
 
@@ -45,23 +46,31 @@ def _cases() -> list[dict[str, object]]:
     return rows
 
 
+@pytest.fixture(scope="module")
+def built_contacts_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once for the module: the tests below only read it."""
+    folder = tmp_path_factory.mktemp("contacts")
+    with module_warehouse(folder) as db:
+        assert load_frame(build_cases(_cases()), "cases", db=db, file_name="c.csv").loaded == 6
+        log = pl.DataFrame(
+            {
+                "客户标识": [IDS["recent"], IDS["recent"], IDS["stale"].lower(), IDS["recent"]],
+                "时间": ["2025-05-03 09:30", "2025/6/20 15:00", "2025年3月5日 10:00", "2025-07-02 10:00"],
+                "方式": ["来电", "上门", "约谈", "书面"],
+                "经办人": ["李经理", "王主管", "李经理", "李经理"],
+                "结果": ["已解释", "达成和解协议", "客户认可", "回函"],
+            }
+        )
+        path = folder / "contacts.csv"
+        log.write_csv(path)
+        result = import_file(path, kind="contacts", db=db)
+        assert (result.loaded, result.quarantined, result.rejected) == (4, 0, False), result.message
+    return db
+
+
 @pytest.fixture
-def contacts_db(tmp_db: Path, tmp_path: Path) -> Path:
-    assert load_frame(build_cases(_cases()), "cases", db=tmp_db, file_name="c.csv").loaded == 6
-    log = pl.DataFrame(
-        {
-            "客户标识": [IDS["recent"], IDS["recent"], IDS["stale"].lower(), IDS["recent"]],
-            "时间": ["2025-05-03 09:30", "2025/6/20 15:00", "2025年3月5日 10:00", "2025-07-02 10:00"],
-            "方式": ["来电", "上门", "约谈", "书面"],
-            "经办人": ["李经理", "王主管", "李经理", "李经理"],
-            "结果": ["已解释", "达成和解协议", "客户认可", "回函"],
-        }
-    )
-    path = tmp_path / "contacts.csv"
-    log.write_csv(path)
-    result = import_file(path, kind="contacts", db=tmp_db)
-    assert (result.loaded, result.quarantined, result.rejected) == (4, 0, False), result.message
-    return tmp_db
+def contacts_db(built_contacts_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return serve(monkeypatch, built_contacts_db)
 
 
 def test_contacts_join_the_person_through_the_hash_only(contacts_db: Path) -> None:

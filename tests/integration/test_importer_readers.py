@@ -45,6 +45,8 @@ def _write_all(frame: pl.DataFrame, folder: Path) -> dict[str, Path]:
     }
 
 
+@pytest.mark.slow  # five imports; make test-fast still reads each format in the tests below and in
+# test_importer_reject/test_importer_reimport/test_importer_shapes
 def test_canonical_files_in_every_format_land_identical_rows(cases: pl.DataFrame, tmp_path: Path) -> None:
     files = _write_all(cases, tmp_path)
     landed = {}
@@ -61,6 +63,8 @@ def test_canonical_files_in_every_format_land_identical_rows(cases: pl.DataFrame
     assert summaries == ["客户称㐀字写错，要求更正\n第二行说明"]
 
 
+@pytest.mark.slow  # five imports; make test-fast still reads each format in the tests below and in
+# test_importer_reject/test_importer_reimport/test_importer_shapes
 def test_the_same_rows_in_another_format_are_recognised_as_duplicates(
     cases: pl.DataFrame, tmp_path: Path, tmp_db: Path
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from data_checks import gate
 from data_checks.gate import CheckOutcome
 from tests.builders import build_cases, snapshot_warehouse, write_csv, write_xlsx
+from tests.cockpit_support import module_warehouse
 from warehouse import store
 from warehouse.importer.pipeline import import_file
 from warehouse.importer.results import JSON_KEYS
@@ -92,15 +94,28 @@ BAD_FILES: list[tuple[str, Callable[[Path], Path], list[str]]] = [
 ]
 
 
+@pytest.fixture(scope="module")
+def good_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse after one good load, imported once; each test below rejects a file on its own copy."""
+    folder = tmp_path_factory.mktemp("good")
+    with module_warehouse(folder) as db:
+        good = import_file(write_csv(build_cases(5), folder / "good.csv"))
+        assert not good.rejected, good.message
+    assert not _loadlog(db)
+    return db
+
+
 @pytest.mark.parametrize(("writer", "words"), [(w, words) for _, w, words in BAD_FILES], ids=[b[0] for b in BAD_FILES])
 def test_a_bad_file_is_rejected_and_the_warehouse_is_unchanged(
     writer: Callable[[Path], Path],
     words: list[str],
     tmp_path: Path,
     tmp_db: Path,
+    good_warehouse: Path,
 ) -> None:
-    good = import_file(write_csv(build_cases(5), tmp_path / "good.csv"))
-    assert not good.rejected
+    shutil.copytree(good_warehouse.parent, tmp_db.parent, symlinks=True)  # this test's own copy of a good load
+    shutil.copyfile(good_warehouse.parent.parent / "salt", tmp_path / "salt")
+    assert store.current_version(tmp_db) is not None
     before = snapshot_warehouse(tmp_db)
     bad = writer(tmp_path)
     result = import_file(bad)

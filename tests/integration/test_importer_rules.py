@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from tests.builders import build_cases, build_customers, build_events, read_table_rows, write_csv
 from warehouse.importer.pipeline import import_file
+from warehouse.importer.results import LoadResult
 from warehouse.importer.values import now_cst
 
 
@@ -56,35 +58,85 @@ CASES: list[tuple[str, Callable[..., pl.DataFrame], dict[str, Any], str, str | N
 ]
 
 
+KIND_TABLE = {"build_cases": "raw_cases", "build_customers": "raw_customers", "build_events": "raw_events"}
+
+
+@dataclass
+class FoldedLoad:
+    """One import of one kind's file: a valid row, then each bad row of CASES followed by a valid row."""
+
+    result: LoadResult
+    db: Path
+    bad_rows: dict[int, int]  # index in CASES -> source row (1-based) of its bad row
+    good_rows: list[int]
+
+
+@pytest.fixture(scope="module")
+def folded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FoldedLoad]:
+    """Every bad row of a kind in one file, imported once per kind (an import costs about a second of data
+    checks), so the per-rule tests below read their own row's outcome instead of importing a file each."""
+    loads: dict[str, FoldedLoad] = {}
+    for build in (build_cases, build_customers, build_events):
+        folder = tmp_path_factory.mktemp(f"rules_{build.__name__}")
+        rows: list[dict[str, Any]] = [{}]
+        bad_rows: dict[int, int] = {}
+        for index, case in enumerate(CASES):
+            if case[1] is build:
+                rows.append(case[2])
+                bad_rows[index] = len(rows)
+                rows.append({})
+        good_rows = [n for n in range(1, len(rows) + 1) if n not in bad_rows.values()]
+        db = folder / "wh" / "cockpit.duckdb"
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("COCKPIT_DB", str(db))
+            patch.setenv("COCKPIT_SALT_FILE", str(folder / "salt"))
+            result = import_file(write_csv(build(rows), folder / "file.csv"), db=db)
+        loads[build.__name__] = FoldedLoad(result, db, bad_rows, good_rows)
+    return loads
+
+
+@pytest.mark.parametrize("kind", sorted(KIND_TABLE))
+def test_a_file_with_broken_rows_quarantines_them_and_loads_the_rest(kind: str, folded: dict[str, FoldedLoad]) -> None:
+    load = folded[kind]
+    result = load.result
+    assert not result.rejected, result.message
+    read, bad = len(load.good_rows) + len(load.bad_rows), len(load.bad_rows)
+    assert (result.read, result.loaded, result.quarantined) == (read, read - bad, bad)
+    assert result.reconciles
+    table = KIND_TABLE[kind]
+    assert read_table_rows(load.db, f"SELECT list(source_row ORDER BY source_row) FROM {table}") == [(load.good_rows,)]
+
+
 @pytest.mark.parametrize(
-    ("rule", "build", "bad", "column", "value"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
+    ("index", "rule", "build", "column", "value"),
+    [(i, c[0], c[1], c[3], c[4]) for i, c in enumerate(CASES)],
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)],
 )
 def test_a_row_breaking_a_rule_is_quarantined_and_the_rest_loads(
+    index: int,
     rule: str,
     build: Callable[..., pl.DataFrame],
-    bad: dict[str, Any],
     column: str,
     value: str | None,
-    tmp_path: Path,
-    tmp_db: Path,
+    folded: dict[str, FoldedLoad],
 ) -> None:
-    rows: list[dict[str, Any]] = [{}, {}, bad, {}]
-    path = write_csv(build(rows), tmp_path / "file.csv")
-    result = import_file(path)
-    assert not result.rejected, result.message
-    assert (result.read, result.loaded, result.quarantined) == (4, 3, 1)
-    assert result.reconciles
-    landed = read_table_rows(tmp_db, "SELECT source_row, column_name, value, rule, message FROM quarantine")
-    assert len(landed) == 1
+    load = folded[build.__name__]
+    row = load.bad_rows[index]
+    landed = read_table_rows(
+        load.db, f"SELECT source_row, column_name, value, rule, message FROM quarantine WHERE source_row = {row}"
+    )
+    assert len(landed) == 1, landed
     source_row, column_name, shown, rule_found, message = landed[0]
-    assert (source_row, column_name, rule_found) == (3, column, rule)
-    assert "第3行" in message and column in message
+    assert (source_row, column_name, rule_found) == (row, column, rule)
+    assert f"第{row}行" in message and column in message
     if value is not None:
         assert value in shown and value in message
-    assert result.quarantine_rows["rule"].to_list() == [rule]
-    kind_table = {"build_cases": "raw_cases", "build_customers": "raw_customers", "build_events": "raw_events"}
-    table = kind_table[build.__name__]
-    assert read_table_rows(tmp_db, f"SELECT list(source_row ORDER BY source_row) FROM {table}") == [([1, 2, 4],)]
+    quarantined = load.result.quarantine_rows
+    assert quarantined.filter(pl.col("source_row") == row)["rule"].to_list() == [rule]
+    # its valid neighbours loaded
+    table = KIND_TABLE[build.__name__]
+    neighbours = read_table_rows(load.db, f"SELECT count(*) FROM {table} WHERE source_row IN ({row - 1}, {row + 1})")
+    assert neighbours == [(2,)]
 
 
 def test_a_row_breaking_several_rules_is_quarantined_once_with_every_rule(tmp_path: Path, tmp_db: Path) -> None:

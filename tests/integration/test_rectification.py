@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.__main__ import main as dashboard_main
 from dashboard.engine.rectification import mask_free_text
 from tests.builders import build_cases, case_row
+from tests.cockpit_support import module_warehouse, serve
 from warehouse import store
 from warehouse.importer.pipeline import import_file, load_frame
 
@@ -163,27 +164,35 @@ def ledger_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def built_ledger_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once for the module: the tests that use it only read it."""
+    folder = tmp_path_factory.mktemp("ledger")
+    with module_warehouse(folder) as db:
+        rows = [
+            case_row(
+                i,
+                case_id=c["case_id"],
+                received_at=datetime.combine(c["received"], datetime.min.time()) + timedelta(hours=10),
+                closed_at=None,
+                status="办理中",
+                product=c["product"],
+                issue=c["issue"],
+                province=c["province"],
+                city=None,
+                defect_ids=c["defects"],
+            )
+            for i, c in enumerate(CASES)
+        ]
+        assert load_frame(build_cases(rows), "cases", db=db, file_name="cases.csv").loaded == len(CASES)
+        result = import_file(ledger_csv(folder / "缺陷清单.csv", LEDGER), kind="defects", db=db)
+        assert (result.read, result.loaded, result.quarantined, result.rejected) == (len(LEDGER), len(LEDGER), 0, False)
+    return db
+
+
 @pytest.fixture
-def ledger_db(tmp_db: Path, tmp_path: Path) -> Path:
-    rows = [
-        case_row(
-            i,
-            case_id=c["case_id"],
-            received_at=datetime.combine(c["received"], datetime.min.time()) + timedelta(hours=10),
-            closed_at=None,
-            status="办理中",
-            product=c["product"],
-            issue=c["issue"],
-            province=c["province"],
-            city=None,
-            defect_ids=c["defects"],
-        )
-        for i, c in enumerate(CASES)
-    ]
-    assert load_frame(build_cases(rows), "cases", db=tmp_db, file_name="cases.csv").loaded == len(CASES)
-    result = import_file(ledger_csv(tmp_path / "缺陷清单.csv", LEDGER), kind="defects", db=tmp_db)
-    assert (result.read, result.loaded, result.quarantined, result.rejected) == (len(LEDGER), len(LEDGER), 0, False)
-    return tmp_db
+def ledger_db(built_ledger_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return serve(monkeypatch, built_ledger_db)
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:

@@ -23,6 +23,7 @@ from dashboard.engine.watchlist import (
     list_watchlist,
 )
 from tests.builders import build_cases, case_row
+from tests.cockpit_support import module_warehouse, serve
 from warehouse import store
 from warehouse.importer.pipeline import load_frame
 from warehouse.settings import setting
@@ -85,14 +86,21 @@ def build_people_cases() -> list[dict[str, Any]]:
     return rows
 
 
+@pytest.fixture(scope="module")
+def built_watch_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once for the module: the tests below only read it."""
+    with module_warehouse(tmp_path_factory.mktemp("watchlist")) as db:
+        rows = build_people_cases()
+        assert load_frame(build_cases(rows), "cases", db=db, file_name="people.csv").loaded == len(rows)
+        moved = next(r for r in rows if r["case_id"].startswith("moved"))
+        again = load_frame(build_cases([{**moved, "department": "零售信贷部"}]), "cases", db=db, file_name="b.csv")
+        assert again.updated == 1, again.message
+    return db
+
+
 @pytest.fixture
-def watch_db(tmp_db: Path) -> Path:
-    rows = build_people_cases()
-    assert load_frame(build_cases(rows), "cases", db=tmp_db, file_name="people.csv").loaded == len(rows)
-    moved = next(r for r in rows if r["case_id"].startswith("moved"))
-    again = load_frame(build_cases([{**moved, "department": "零售信贷部"}]), "cases", db=tmp_db, file_name="b.csv")
-    assert again.updated == 1, again.message
-    return tmp_db
+def watch_db(built_watch_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return serve(monkeypatch, built_watch_db)
 
 
 def levels_by_person(db: Path, as_of: date, filters: Filters | None = None) -> dict[str, str]:
