@@ -343,4 +343,4 @@ def _forget() -> None:
 
 
 # Exports, the pack and the access rules sit below the app: tell them how to find this session's user.
-current.install(current_user, lambda action, detail: record(action, detail=detail))
+current.install(current_user, lambda action, detail, user: record(action, detail=detail, user=user))

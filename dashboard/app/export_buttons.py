@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from dashboard.auth import current
 from dashboard.charts.maps import MapChart
 from dashboard.engine.i18n import column_labels
 from dashboard.export.identity import may_export
@@ -54,9 +55,14 @@ def table_bytes(frame: pl.DataFrame, fmt: str, *, sheet: str) -> bytes:
 
 
 def _logged(make: Callable[[], bytes], what: str, fmt: str, **detail: Any) -> Callable[[], bytes]:
+    """The file, made on click and logged; Streamlit may make it outside this session's script thread, so the
+    user is captured now and the file is made acting as them (watermark, export log, audit trail)."""
+    signed_in = current.current_user()
+
     def produce() -> bytes:
-        data = make()
-        log_export(what, fmt, bytes=len(data), **detail)
+        with current.acting_as(signed_in):
+            data = make()
+            log_export(what, fmt, bytes=len(data), **detail)
         return data
 
     return produce
