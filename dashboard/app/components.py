@@ -426,7 +426,7 @@ def apply_compact_style() -> None:
 
 
 # ---- case lists lead to the case ------------------------------------------------------------------
-CASE_PAGE = Path(__file__).resolve().parents[1] / "pages" / "case.py"  # absolute: matches however it is registered
+CASE_PAGE = Path(__file__).resolve().parents[2] / "pages" / "case.py"  # absolute: matches however it is registered
 CASE_ID_HEADER = "案件编号"
 
 

