@@ -16,6 +16,9 @@ import pytest
 from benchmarks import engine, report
 from benchmarks.pages import PAGES
 
+# A smoke run of the benchmark harness (about 6 s): `make test` runs it, `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def measured(demo_db: Path) -> dict[str, Any]:

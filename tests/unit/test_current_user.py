@@ -55,6 +55,12 @@ def test_another_thread_sees_nobody_unless_it_acts_as_the_captured_user(app_inst
     assert run_elsewhere(current.current_user) is None  # the override ended with the block
 
 
-def test_without_the_app_nothing_is_recorded() -> None:
-    current.record("export", {"what": "表格"})  # the CLI: no recorder, no user, no error
-    assert current.current_user() is None
+def test_without_a_signed_in_user_nothing_is_recorded() -> None:
+    recorded: list[object] = []
+    saved = (current._lookup, current._recorder)  # noqa: SLF001 - restored below
+    current.install(lambda: None, lambda *entry: recorded.append(entry))  # the CLI's answer: nobody
+    try:
+        current.record("export", {"what": "表格"})
+        assert current.current_user() is None and recorded == []
+    finally:
+        current._lookup, current._recorder = saved  # noqa: SLF001
