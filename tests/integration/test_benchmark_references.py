@@ -39,6 +39,10 @@ from warehouse import store
 
 PERIOD_NAMES = ("current", "previous_year", "previous_period")
 
+# The benchmark's pandas and SQL references against the engine (about 16 s): `make test` runs them, `make test-fast`
+# leaves them out (the engine's own parity tests stay in the fast set).
+pytestmark = pytest.mark.slow
+
 
 @dataclass
 class Warehouse:

@@ -23,6 +23,10 @@ FILES = [
     "sravanbunny2002_Consumer_Complaints_2023-04.csv",
 ]
 
+# Real CFPB exports through the importer (about 12 s): `make test` runs them; `make test-fast` keeps the importer's
+# hand-made files only.
+pytestmark = pytest.mark.slow
+
 
 def _key(header: str) -> str:
     return re.sub(r"[^a-z0-9]", "", header.lower())

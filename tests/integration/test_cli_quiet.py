@@ -30,8 +30,8 @@ def test_importing_the_cli_does_not_import_streamlit() -> None:
     "args",
     [
         ("kpis", "--from", "2026-07-01", "--to", "2026-10-01", "--json"),
-        ("alerts", "--json"),
-        ("watchlist", "--level", "red"),
+        pytest.param(("alerts", "--json"), marks=pytest.mark.slow, id="alerts"),  # same start-up path as kpis
+        pytest.param(("watchlist", "--level", "red"), marks=pytest.mark.slow, id="watchlist"),
         ("sql", "SELECT channel, count(*) AS n FROM v_complaint GROUP BY 1"),
         pytest.param(  # builds a PPTX in a fresh interpreter (~6 s): make test only
             ("pack", "--from", "2026-07-01", "--to", "2026-10-01", "--format", "pptx", "--out", "{tmp}/pack.pptx"),
