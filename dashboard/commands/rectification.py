@@ -14,7 +14,8 @@ import sys
 from datetime import date
 
 from dashboard.commands import open_warehouse
-from dashboard.engine.filters import DIMENSION_FIELDS, Filters
+from dashboard.commands.kpis import build_filters
+from dashboard.engine.filters import DIMENSION_FIELDS
 from dashboard.engine.formatting import format_percent
 from dashboard.engine.periods import Period
 from dashboard.engine.rectification import VERDICTS, compute_rectification, has_defect_ledger
@@ -32,16 +33,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--db", help="数据仓库路径（默认：COCKPIT_DB 或 settings.toml）")
     parser.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     parser.set_defaults(handler=run)
-
-
-def _filters(conditions: list[str]) -> Filters:
-    filters = Filters()
-    for condition in conditions:
-        dimension, sep, value = condition.partition("=")
-        if not sep:
-            raise ValueError(f"--where {condition!r}：请写成 维度=值")
-        filters = filters.with_where(dimension.strip(), value)
-    return filters
 
 
 def _render(payload: dict) -> str:
@@ -70,7 +61,7 @@ def _render(payload: dict) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        filters = _filters(args.where)
+        filters = build_filters(args.where)
         period = Period(args.start, args.end)
     except ValueError as error:
         print(f"错误：{error}", file=sys.stderr)
