@@ -46,6 +46,11 @@ def test_pack_page_builds_the_last_complete_quarter(serve_demo: Path, tmp_path: 
 
 
 def test_cockpit_charts_have_export_buttons(serve_demo: Path) -> None:  # noqa: F811
+    from dashboard.app.lazy import seen_key
+
     at = _open("pages/cockpit.py")
+    at.session_state[seen_key("cockpit-mixes")] = True  # scrolled to the charts below the fold (dashboard/app/lazy.py)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
     labels = [b.label for b in at.get("download_button")]
     assert {"PNG（2倍）", "SVG", "交互式 HTML", "CSV", "Excel"} <= set(labels)
