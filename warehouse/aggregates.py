@@ -209,13 +209,18 @@ def build_aggregates(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany(f"INSERT INTO {CUBES_TABLE} VALUES (?, ?, ?)", rows)
 
 
-def _held_cubes(con: duckdb.DuckDBPyConnection, table: str) -> tuple[frozenset[str], ...]:
-    """The cubes `table` was built with in this warehouse (agg_cubes), so a refresh adds to the same cubes."""
+def held_cubes(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[frozenset[str], ...]]:
+    """The cubes each agg_* table of this warehouse was built with (agg_cubes); a file built before agg_cubes
+    existed holds VOLUME_CUBES in agg_received and TALLY_CUBES in the others."""
     listed = con.sql("SELECT 1 FROM information_schema.tables WHERE table_name = $t", params={"t": CUBES_TABLE})
     if not listed.fetchall():
-        return VOLUME_CUBES if table == "agg_received" else TALLY_CUBES
-    rows = con.sql(f"SELECT columns FROM {CUBES_TABLE} WHERE table_name = $t ORDER BY cube DESC", params={"t": table})
-    return tuple(frozenset(columns) for (columns,) in rows.fetchall())
+        return {table: VOLUME_CUBES if table == "agg_received" else TALLY_CUBES for table in AGGREGATE_TABLES}
+    held: dict[str, list[frozenset[str]]] = {}
+    for table, columns in con.sql(
+        f"SELECT table_name, columns FROM {CUBES_TABLE} ORDER BY table_name, cube DESC"
+    ).fetchall():
+        held.setdefault(table, []).append(frozenset(columns))
+    return {table: tuple(cubes) for table, cubes in held.items()}
 
 
 def refresh_aggregates(con: duckdb.DuckDBPyConnection, affected: str) -> None:
@@ -226,6 +231,7 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection, affected: str) -> None:
     column, so its rows of those days are deleted and summed again from the cases of those days: the same rows
     a full build gives (appended after the others, so only the physical order differs).
     """
+    held = held_cubes(con)  # a refresh adds to the cubes each table was built with
     for table in AGGREGATE_TABLES:
         day = cube_spec(table).days[0]
         con.execute(
@@ -237,22 +243,16 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection, affected: str) -> None:
             f"SELECT * FROM fct_complaint WHERE {day} IN (SELECT day FROM _agg_days)"
         )
         con.execute(f"DELETE FROM {table} WHERE {day} IN (SELECT day FROM _agg_days)")
-        cubes = _held_cubes(con, table)
-        con.execute(f"INSERT INTO {table} {_cube_select(table, cubes, '_agg_cases')} ORDER BY cube, {day}")
+        con.execute(f"INSERT INTO {table} {_cube_select(table, held[table], '_agg_cases')} ORDER BY cube, {day}")
     con.execute("DROP VIEW IF EXISTS _agg_cases")
 
 
 def built_cubes(con: duckdb.DuckDBPyConnection) -> tuple[tuple[frozenset[str], ...], tuple[frozenset[str], ...]]:
     """(tally cubes, volume cubes) this warehouse holds: tally cubes are in all four tables, volume cubes in
-    agg_received. A file built before agg_cubes existed holds TALLY_CUBES and VOLUME_CUBES."""
-    listed = con.sql("SELECT 1 FROM information_schema.tables WHERE table_name = $t", params={"t": CUBES_TABLE})
-    if not listed.fetchall():
-        return TALLY_CUBES, VOLUME_CUBES
-    per_table: dict[str, list[frozenset[str]]] = {}
-    for table, columns in con.sql(f"SELECT table_name, columns FROM {CUBES_TABLE} ORDER BY ALL").fetchall():
-        per_table.setdefault(table, []).append(frozenset(columns))
-    volumes = tuple(per_table.get("agg_received", ()))
-    tallies = tuple(c for c in volumes if all(c in per_table.get(t, ()) for t in TALLY_TABLES))
+    agg_received."""
+    held = held_cubes(con)
+    volumes = held.get("agg_received", ())
+    tallies = tuple(c for c in volumes if all(c in held.get(t, ()) for t in TALLY_TABLES))
     return tallies, volumes
 
 
