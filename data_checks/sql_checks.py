@@ -16,6 +16,7 @@ import duckdb
 from data_checks.check import FUTURE_TOLERANCE, SQL, STALE_AFTER_DAYS, Check, now_cst
 from data_checks.mart_checks import FACT_DIMENSIONS
 from data_checks.outcome import build_result
+from warehouse.marts import refresh_scope
 
 EXAMPLE_COUNT = 5
 # Candidate names of dim_date's calendar-date column, in order of preference.
@@ -81,16 +82,26 @@ def _count_duplicates(con: duckdb.DuckDBPyConnection, table: str, keys: str, lab
     """Rows beyond the first of each key (every row of a NULL key counts), one GROUP BY pass.
 
     GROUP BY ... HAVING was faster than count(DISTINCT ...) on 3M rows; hashing the key pair
-    collided, so the exact grouping is the only test."""
+    collided, so the exact grouping is the only test. After an incremental refresh only the keys of the rows
+    it wrote are grouped (the others passed at the load that wrote them): ~0.1 s instead of ~3 s at 10M."""
     total = _scalar(con, f"SELECT count(*) FROM {table}")
-    groups = f"SELECT {keys}, count(*) AS n FROM {table} GROUP BY {keys} HAVING count(*) > 1 OR {label} IS NULL"
+    rows_where = refresh_scope(con).get(table)
+    source, note = table, ""
+    if rows_where:
+        written = f"SELECT DISTINCT {keys} FROM {table} WHERE {rows_where}"
+        source = (
+            f"(SELECT * FROM {table} SEMI JOIN ({written}) USING ({keys}) "
+            f"UNION ALL SELECT * FROM {table} WHERE ({rows_where}) AND ({label}) IS NULL)"
+        )
+        note = "只核对本次增量更新写入的键"
+    groups = f"SELECT {keys}, count(*) AS n FROM {source} GROUP BY {keys} HAVING count(*) > 1 OR {label} IS NULL"
     bad = _scalar(con, f"SELECT coalesce(sum(CASE WHEN {label} IS NULL THEN n ELSE n - 1 END), 0) FROM ({groups})")
     examples = (
         _examples(con, f"SELECT coalesce({label}, '（空）') || '（' || n || ' 行）' FROM ({groups}) ORDER BY n DESC")
         if bad
         else []
     )
-    return Finding(int(bad), int(total), examples)
+    return Finding(int(bad), int(total), examples, note=note)
 
 
 def check_case_key_unique(con: duckdb.DuckDBPyConnection, columns: dict[str, dict[str, str]]) -> Finding:

@@ -88,8 +88,12 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
     write_reference_tables(con)
     write_region_aliases(con)
     _known_case_keys(con, scope=None)
+    con.execute(f"DROP TABLE IF EXISTS {REFRESH_SCOPE}")  # the checks after a rebuild look at every row
     for table in CASE_FACTS:
         con.execute(f"DROP TABLE IF EXISTS {table}")
+    # An incremental refresh earlier on this connection left these as tables of its scope.
+    for name in ("_case_source", "_event_source"):
+        _drop_temporary(con, name)
     con.execute("CREATE OR REPLACE TEMP VIEW _case_source AS SELECT * FROM raw_cases")
     con.execute("CREATE OR REPLACE TEMP VIEW _event_source AS SELECT * FROM raw_events")
     for sql_file in mart_sql_files():
@@ -98,13 +102,24 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
     _record_build(con)
 
 
+def _drop_temporary(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop the connection's TEMP table or view `name`, whichever it is."""
+    kinds = con.sql(
+        "SELECT 'TABLE' FROM duckdb_tables() WHERE temporary AND table_name = $name "
+        "UNION ALL SELECT 'VIEW' FROM duckdb_views() WHERE temporary AND view_name = $name",
+        params={"name": name},
+    ).fetchall()
+    for (kind,) in kinds:
+        con.execute(f"DROP {kind} {name}")
+
+
 def refresh_marts(con: duckdb.DuckDBPyConnection) -> str:
     """Bring the marts up to date with raw_* by recomputing only what the batches landed since they were built
     can change; rebuild in full when that cannot be done (no marts yet, built by other code or settings).
 
     Returns "incremental" or "full". docs/design.md "Incremental marts" says what is recomputed and why.
     """
-    through = _refreshable_through(con)
+    through = refreshable_through(con)
     if through is None:
         rebuild_marts(con)
         return "full"
@@ -129,7 +144,33 @@ def refresh_marts(con: duckdb.DuckDBPyConnection) -> str:
         )
         aggregates.refresh_aggregates(con, "_affected_days")
     _record_build(con)
+    _record_refresh_scope(con)
     return "incremental"
+
+
+# After an incremental refresh, which rows of the big tables it wrote (a condition per table, a superset of the
+# rows deleted and inserted): the key checks that follow in the same connection group only those keys, since
+# the rows it did not touch passed the same checks at the load that wrote them. Absent after a full rebuild.
+REFRESH_SCOPE = "_refresh_scope"
+
+
+def _record_refresh_scope(con: duckdb.DuckDBPyConnection) -> None:
+    by_case = "case_key IN (SELECT case_key FROM stg_complaint)"
+    scope = {
+        "fct_complaint": by_case,
+        "fct_case_risk": by_case,
+        "fct_case_stage": "case_id IN (SELECT case_id FROM _new_case_stage)",
+    }
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {REFRESH_SCOPE} (table_name VARCHAR, rows_where VARCHAR)")
+    con.executemany(f"INSERT INTO {REFRESH_SCOPE} VALUES (?, ?)", list(scope.items()))
+
+
+def refresh_scope(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """table -> the condition naming the rows the last incremental refresh on `con` wrote; {} when none."""
+    temporary = con.sql(
+        f"SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = '{REFRESH_SCOPE}'"
+    ).fetchall()[0][0]
+    return dict(con.sql(f"SELECT * FROM {REFRESH_SCOPE}").fetchall()) if temporary else {}
 
 
 def _landed_since(con: duckdb.DuckDBPyConnection, table: str, through: int) -> bool:
@@ -139,10 +180,16 @@ def _landed_since(con: duckdb.DuckDBPyConnection, table: str, through: int) -> b
 
 
 def _table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {row[0] for row in con.sql("SELECT table_name FROM information_schema.tables").fetchall()}
+    # Only the connection's own file: another database may be attached (the catch-up in warehouse/recycle.py).
+    return {
+        row[0]
+        for row in con.sql(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()"
+        ).fetchall()
+    }
 
 
-def _refreshable_through(con: duckdb.DuckDBPyConnection) -> int | None:
+def refreshable_through(con: duckdb.DuckDBPyConnection) -> int | None:
     """The last batch the marts reflect, when they can be refreshed incrementally; else None."""
     if not set(REFRESHED_TABLES) <= _table_names(con):
         return None

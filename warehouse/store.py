@@ -1,9 +1,10 @@
 """The warehouse on disk: versioned DuckDB files published by an atomic rename.
 
 DuckDB lets one process write a file or many read it, never both. So a writer
-never touches the served file: it copies the current version to a new file,
-works there, and when everything succeeded it swaps the served path (a symlink)
-to the new file with one atomic rename. Readers keep their open snapshot and
+never touches the served file: it works on a new file holding the current content
+(the previous version taken over and caught up, warehouse/recycle.py, or else a
+copy of the current one), and when everything succeeded it swaps the served path
+(a symlink) to the new file with one atomic rename. Readers keep their open snapshot and
 reopen when `current_version()` changes. A failed write deletes its new file and
 the served version stays exactly as it was.
 
@@ -209,6 +210,59 @@ def replace_with(path: Path | str | None, built: Path | str) -> Path:
     return target
 
 
+def _connect_writer(new_file: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(new_file))
+    try:
+        # DuckDB takes 80% of RAM by default; a bounded writer spills instead of starving the app beside it.
+        con.execute(f"SET memory_limit = '{setting('warehouse', 'writer_memory_limit', default='8GB')}'")
+        ensure_raw_schema(con)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _discard(new_file: Path) -> None:
+    new_file.unlink(missing_ok=True)
+    Path(str(new_file) + ".wal").unlink(missing_ok=True)
+
+
+LAST_PREPARATION: dict[str, object] = {}  # how the last new_version in this process got its file (benchmarks)
+
+
+def _open_new_version(served: Path, new_file: Path) -> duckdb.DuckDBPyConnection:
+    """The writer's connection to `new_file` holding the current content: a previous version taken over and
+    caught up (warehouse/recycle.py) when retention would delete one no reader holds, else a copy."""
+    started = time.perf_counter()
+    current = current_version(served)
+    LAST_PREPARATION.clear()
+    if current is not None and setting("warehouse", "reuse_previous_version", default=True):
+        from warehouse import recycle  # imports the marts, which import this module
+
+        if recycle.take_over_previous(served, current, new_file, keep_versions()) is not None:
+            con = _connect_writer(new_file)
+            try:
+                marts_caught_up = recycle.catch_up(con, current)
+                LAST_PREPARATION.update(how="reused", marts=marts_caught_up, seconds=time.perf_counter() - started)
+                return con
+            except recycle.NotAnAncestor as reason:
+                LAST_PREPARATION["declined"] = str(reason)
+                con.close()
+                _discard(new_file)
+            except BaseException:
+                con.close()
+                _discard(new_file)
+                raise
+    if current is not None:
+        shutil.copyfile(current, new_file)
+    LAST_PREPARATION.update(how="copied" if current else "new", seconds=time.perf_counter() - started)
+    try:
+        return _connect_writer(new_file)
+    except BaseException:
+        _discard(new_file)
+        raise
+
+
 @contextmanager
 def new_version(path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open a writable copy of the warehouse; publish it only if the block succeeds.
@@ -221,21 +275,14 @@ def new_version(path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConne
         folder = versions_dir(served)
         folder.mkdir(parents=True, exist_ok=True)
         new_file = folder / _new_version_name()
-        current = current_version(served)
-        if current is not None:
-            shutil.copyfile(current, new_file)
-        con = duckdb.connect(str(new_file))
+        con = _open_new_version(served, new_file)
         try:
-            # DuckDB takes 80% of RAM by default; a bounded writer spills instead of starving the app beside it.
-            con.execute(f"SET memory_limit = '{setting('warehouse', 'writer_memory_limit', default='8GB')}'")
-            ensure_raw_schema(con)
             yield con
             con.execute("CHECKPOINT")
             con.close()
         except BaseException:
             con.close()
-            new_file.unlink(missing_ok=True)
-            Path(str(new_file) + ".wal").unlink(missing_ok=True)
+            _discard(new_file)
             raise
         _publish(served, new_file)
         _prune(served, keep_versions())
