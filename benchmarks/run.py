@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -22,7 +23,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from benchmarks.report import write_readme_table
+from benchmarks.incremental_load import run_once as run_daily_load
+from benchmarks.report import DAILY_CASES, write_readme_table
 from warehouse import store
 from warehouse.commands.rebuild import marts_are_current
 from warehouse.demo.template import FILE_NAMES
@@ -34,6 +36,9 @@ RESULTS = BENCH_DIR / "results"
 SIZES = {"1m": 1_000_000, "10m": 10_000_000}
 AS_OF = "2026-10-31"  # fixed, so every run measures the same data
 CSV_ROWS = 1_000_000
+DAILY_RUNS = 3
+SPREAD_WINDOW_S = 60  # the sessions' filter changes spread over a minute (people in one meeting)
+DAILY_BASELINE = ("100k", 100_000)  # the small warehouse the 1M daily load is compared with (ratio ≤ 1.3)
 CASES_FILE_NAME = FILE_NAMES["cases"]
 
 
@@ -131,8 +136,67 @@ def measure_csv_import(runs: int) -> dict[str, Any]:
     }
 
 
+def _scratch_copy(db: Path, folder: Path) -> Path:
+    """A served warehouse in `folder` holding a copy of `db`'s current version (and its salt)."""
+    scratch = folder / "cockpit.duckdb"
+    versions = store.versions_dir(scratch)
+    versions.mkdir(parents=True)
+    shutil.copyfile(store.current_version(db), versions / "v00000000-bench.duckdb")
+    os.symlink(f"{versions.name}/v00000000-bench.duckdb", scratch)
+    if (db.parent / "salt").exists():
+        shutil.copyfile(db.parent / "salt", folder / "salt")
+    return scratch
+
+
+def measure_daily_loads(db: Path) -> dict[str, Any]:
+    """A day's file into an existing warehouse (benchmarks/incremental_load.py), on a scratch copy so the cached
+    warehouse stays as built: one small load first, so there is a previous version as on any working day; then
+    DAILY_RUNS loads of each DAILY_CASES size, each in a fresh process. Medians of the total, peak RSS at most."""
+    measured: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-daily-", dir=CACHE) as folder:
+        scratch = _scratch_copy(db, Path(folder))
+        run_daily_load(scratch, 100, 4242, "W-", AS_OF)
+        for cases in DAILY_CASES:
+            runs = [run_daily_load(scratch, cases, 9000 + n, f"D{cases}-{n}-", AS_OF) for n in range(DAILY_RUNS)]
+            measured[str(cases)] = {
+                "seconds": statistics.median(r["total"] for r in runs),
+                "process_seconds": statistics.median(r["process_wall"] for r in runs),
+                "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
+                "prepared_by": [r.get("prepared_by") for r in runs],
+                **{
+                    f"{part}_s": statistics.median(r.get(part) or 0.0 for r in runs)
+                    for part in ("prepare", "refresh", "batch_checks", "mart_checks")
+                },
+            }
+    return measured
+
+
+def measure_sessions(db: Path, sessions: int, window_s: float) -> dict[str, Any]:
+    """benchmarks/concurrent_sessions.py in its own process; a failed session or a stuck server is a result to
+    report (exit 1), not a crash."""
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "benchmarks.concurrent_sessions", "--db", str(db)),
+            *("--sessions", str(sessions), "--filter-window", str(window_s)),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if not done.stdout.strip().startswith("["):
+        raise RuntimeError(f"the concurrent-session benchmark failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout)[0]
+
+
 def measure_size(
-    label: str, cases: int, runs: int, browser: bool, pack: bool, sessions: int, references: bool = True
+    label: str,
+    cases: int,
+    runs: int,
+    browser: bool,
+    pack: bool,
+    sessions: int,
+    references: bool = True,
+    daily: bool = True,
 ) -> dict[str, Any]:
     db, info = ensure_warehouse(label, cases)
     print(f"[bench] {label}: engine, pages{' and references' if references else ''}…", flush=True)
@@ -145,6 +209,9 @@ def measure_size(
     result["kpis_json"] = median_of(
         runs, ["-m", "dashboard", "kpis", "--preset", "last_12_months", "--json", "--db", str(db)]
     )
+    if daily:
+        print(f"[bench] {label}: daily loads of {' and '.join(map(str, DAILY_CASES))} cases…", flush=True)
+        result["daily_load"] = measure_daily_loads(db)
     if pack:
         print(f"[bench] {label}: committee pack (PDF)…", flush=True)
         with tempfile.TemporaryDirectory(prefix="bench-pack-") as folder:
@@ -155,17 +222,9 @@ def measure_size(
         _s, _p, out = run_child(["-m", "benchmarks.browser_timing", "--db", str(db), "--runs", str(runs)])
         result["browser"] = json.loads(out)
         if sessions:
-            print(f"[bench] {label}: {sessions} browser sessions at once…", flush=True)
-            # Exit 1 means a session failed or the server stopped answering: that is a result to report, not a crash.
-            done = subprocess.run(
-                [sys.executable, "-m", "benchmarks.concurrent_sessions", "--db", str(db), "--sessions", str(sessions)],
-                cwd=PROJECT_ROOT,
-                capture_output=True,
-                text=True,
-            )
-            if not done.stdout.strip().startswith("["):
-                raise RuntimeError(f"the concurrent-session benchmark failed:\n{done.stderr[-4000:]}")
-            result["concurrent"] = json.loads(done.stdout)[0]
+            for key, window in (("concurrent", 0), ("concurrent_spread", SPREAD_WINDOW_S)):
+                print(f"[bench] {label}: {sessions} browser sessions, filter changes over {window} s…", flush=True)
+                result[key] = measure_sessions(db, sessions, window)
     return result
 
 
@@ -192,7 +251,7 @@ def keep_parts_not_measured(results: dict[str, Any]) -> None:
     previous = json.loads(earlier[-1].read_text(encoding="utf-8"))
     source = {"date": previous.get("date"), "commit": previous.get("commit")}
     carried: list[str] = []
-    for key in ("csv_import", "repeat_window"):
+    for key in ("csv_import", "repeat_window", "daily_load_baseline"):
         if key not in results and key in previous:
             results[key] = previous[key]
             carried.append(key)
@@ -252,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-import", action="store_true", help="skip the CSV import")
     parser.add_argument("--no-repeat-window", action="store_true", help="skip the repeat-window comparison")
     parser.add_argument("--sessions", type=int, default=20, help="concurrent browser sessions (0: skip)")
+    parser.add_argument("--no-daily-loads", action="store_true", help="skip the daily-load measurement")
     parser.add_argument(
         "--no-references", action="store_true", help="skip the pandas and plain-SQL references (16 GB at 10M)"
     )
@@ -276,10 +336,21 @@ def main(argv: list[str] | None = None) -> int:
         print("[bench] repeat window vs self-join on 1M synthetic cases (marts rebuild included)…", flush=True)
         _seconds, peak, out = run_child(["-m", "benchmarks.repeat_window", str(CSV_ROWS), "--json"])
         results["repeat_window"] = {**json.loads(out.strip().splitlines()[-1]), "peak_rss_mib": peak}
+    if not args.no_daily_loads:
+        label, cases = DAILY_BASELINE
+        print(f"[bench] {label}: daily loads (the baseline of the 1M÷100k ratio)…", flush=True)
+        results["daily_load_baseline"] = measure_daily_loads(ensure_warehouse(label, cases)[0])
     for label in labels:
         browser = not args.no_browser
         results["sizes"][label] = measure_size(
-            label, SIZES[label], args.runs, browser, not args.no_pack, args.sessions, not args.no_references
+            label,
+            SIZES[label],
+            args.runs,
+            browser,
+            not args.no_pack,
+            args.sessions,
+            not args.no_references,
+            not args.no_daily_loads,
         )
     keep_sizes_not_measured(results)
     keep_parts_not_measured(results)

@@ -84,3 +84,26 @@ def test_the_readme_table_is_replaced_between_its_markers(measured: dict[str, An
     assert report._seconds(measured["kpi_set_s"]) in kpi_row
     ratio = measured["pandas_read_and_compute_s"] / measured["kpi_set_s"]
     assert f"{ratio:,.1f}×" in text
+
+
+def test_daily_loads_take_over_the_previous_version_and_fill_their_rows(
+    demo_db: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """The daily-load benchmark measures the steady state (every load takes over the previous version, none
+    copies the file) on a scratch copy, and its figures reach the table with the 1M÷100k ratio."""
+    from benchmarks import run
+
+    monkeypatch.setattr(run, "CACHE", tmp_path)
+    monkeypatch.setattr(run, "DAILY_CASES", (40,))
+    monkeypatch.setattr(run, "DAILY_RUNS", 2)
+    served_before = (demo_db.resolve(), demo_db.resolve().stat().st_mtime)
+    daily = run.measure_daily_loads(demo_db)
+    assert (demo_db.resolve(), demo_db.resolve().stat().st_mtime) == served_before, "the cached warehouse changed"
+    assert daily["40"]["prepared_by"] == ["reused", "reused"]
+    assert daily["40"]["seconds"] > 0 and daily["40"]["peak_rss_mib"] > 0
+    monkeypatch.setattr(report, "DAILY_CASES", (40,))
+    baseline = {"40": {**daily["40"], "seconds": daily["40"]["seconds"] * 2}}
+    results = {"runs": 1, "machine": {}, "daily_load_baseline": baseline, "sizes": {"1m": {"daily_load": daily}}}
+    table = report.render_table(results)
+    assert "| 日常增量导入 40 件" in table
+    assert "100 万件 ÷ 10 万件（40 件） | 0.50 |" in table
