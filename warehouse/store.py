@@ -70,6 +70,12 @@ def _hold_shared(version: Path) -> int | None:
     return fd
 
 
+def hold_version(version: Path) -> int | None:
+    """For a reader that opens `version` its own way (the SQL box ATTACHes it): the shared reader lock, as a file
+    descriptor to `os.close` when done; None when the version was pruned meanwhile."""
+    return _hold_shared(version)
+
+
 def open_reader(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the current version (a consistent snapshot).
 
@@ -240,17 +246,21 @@ def _open_new_version(served: Path, new_file: Path) -> duckdb.DuckDBPyConnection
         from warehouse import recycle  # imports the marts, which import this module
 
         if recycle.take_over_previous(served, current, new_file, keep_versions()) is not None:
-            con = _connect_writer(new_file)
+            con = None
             try:
+                con = _connect_writer(new_file)
                 marts_caught_up = recycle.catch_up(con, current)
                 LAST_PREPARATION.update(how="reused", marts=marts_caught_up, seconds=time.perf_counter() - started)
                 return con
-            except recycle.NotAnAncestor as reason:
-                LAST_PREPARATION["declined"] = str(reason)
-                con.close()
+            except (recycle.NotAnAncestor, duckdb.Error) as reason:
+                # Not safe to continue (or a process opened the file without the reader lock): copy instead.
+                LAST_PREPARATION["declined"] = f"{type(reason).__name__}: {reason}"
+                if con is not None:
+                    con.close()
                 _discard(new_file)
             except BaseException:
-                con.close()
+                if con is not None:
+                    con.close()
                 _discard(new_file)
                 raise
     if current is not None:

@@ -10,6 +10,9 @@ from several threads and a DuckDB connection is not thread-safe.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import time
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +31,7 @@ from warehouse.settings import db_path
 
 def warehouse_version() -> str | None:
     """The file currently served (changes with every published load), or None when there is no warehouse."""
+    _start_snapshot_janitor()
     current = store.current_version()
     return None if current is None else str(current)
 
@@ -41,7 +45,54 @@ def _close_connection(con: duckdb.DuckDBPyConnection) -> None:
 @st.cache_resource(max_entries=2, on_release=_close_connection, show_spinner=False)
 def open_snapshot(version: str) -> duckdb.DuckDBPyConnection:
     """A read-only connection to exactly this version file."""
+    with _SNAPSHOTS_LOCK:
+        _SNAPSHOTS[version] = None
     return store.open_reader(version)
+
+
+# A superseded snapshot is let go this long after a newer version was first seen (runs started on it have
+# finished by then), so the next load can take its file over instead of copying the whole warehouse
+# (warehouse/recycle.py takes a previous version only when no reader holds it). A run that still asks for it
+# afterwards reopens it, as long as the file is there.
+SNAPSHOT_GRACE_S = 60.0
+JANITOR_EVERY_S = 10.0
+_SNAPSHOTS: dict[str, float | None] = {}  # opened version -> when first seen superseded (None: not yet)
+_SNAPSHOTS_LOCK = threading.Lock()
+_JANITOR: threading.Thread | None = None
+
+
+def release_superseded(now: float | None = None, grace_s: float = SNAPSHOT_GRACE_S) -> list[str]:
+    """Close the snapshots of versions superseded for at least `grace_s` seconds; return those released."""
+    now = time.monotonic() if now is None else now
+    current = store.current_version()
+    released: list[str] = []
+    with _SNAPSHOTS_LOCK:
+        for version, since in list(_SNAPSHOTS.items()):
+            if current is not None and version == str(current):
+                _SNAPSHOTS[version] = None
+            elif since is None:
+                _SNAPSHOTS[version] = now
+            elif now - since >= grace_s:
+                del _SNAPSHOTS[version]
+                released.append(version)
+    for version in released:
+        open_snapshot.clear(version)  # calls _close_connection: the reader lock goes with it
+    return released
+
+
+def _janitor_loop() -> None:
+    while True:
+        time.sleep(JANITOR_EVERY_S)
+        with contextlib.suppress(Exception):  # a failed sweep is retried at the next tick
+            release_superseded()
+
+
+def _start_snapshot_janitor() -> None:
+    global _JANITOR
+    with _SNAPSHOTS_LOCK:
+        if _JANITOR is None:
+            _JANITOR = threading.Thread(target=_janitor_loop, name="cockpit-snapshot-janitor", daemon=True)
+            _JANITOR.start()
 
 
 def _cursor(version: str) -> duckdb.DuckDBPyConnection:

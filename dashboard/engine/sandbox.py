@@ -22,6 +22,7 @@ What makes it safe (docs/design.md "SQL sandbox"; ../shared/RECIPES.md "DuckDB 2
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import threading
 import time
@@ -234,15 +235,22 @@ class Sandbox:
     def __init__(self, version_file: Path, provinces: tuple[str, ...] = ()) -> None:
         self.version_file = version_file
         self.provinces = tuple(provinces)  # a region-bound user's provinces (empty = all)
+        # Held while attached, as every reader does: no load takes this version's file over meanwhile.
+        self._reader_lock = store.hold_version(version_file)
+        if self._reader_lock is None:
+            raise SandboxError("failed", "数据仓库刚刚更新了版本，请重新运行。")
         self._con = duckdb.connect(":memory:")
         try:
             self.relations = _lock_down(self._con, version_file, self.provinces)
         except BaseException:
-            self._con.close()
+            self.close()
             raise
 
     def close(self) -> None:
         self._con.close()
+        if self._reader_lock is not None:
+            os.close(self._reader_lock)
+            self._reader_lock = None
 
     def describe(self) -> pl.DataFrame:
         """The exposed views and their columns (relation, column, type), for the page's schema panel."""
