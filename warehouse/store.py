@@ -216,11 +216,15 @@ def replace_with(path: Path | str | None, built: Path | str) -> Path:
     return target
 
 
-def _connect_writer(new_file: Path) -> duckdb.DuckDBPyConnection:
+def writer_memory_limit() -> str:
+    return str(setting("warehouse", "writer_memory_limit", default="8GB"))
+
+
+def _connect_writer(new_file: Path, memory_limit: str | None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(new_file))
     try:
         # DuckDB takes 80% of RAM by default; a bounded writer spills instead of starving the app beside it.
-        con.execute(f"SET memory_limit = '{setting('warehouse', 'writer_memory_limit', default='8GB')}'")
+        con.execute(f"SET memory_limit = '{memory_limit or writer_memory_limit()}'")
         ensure_raw_schema(con)
     except BaseException:
         con.close()
@@ -236,7 +240,7 @@ def _discard(new_file: Path) -> None:
 LAST_PREPARATION: dict[str, object] = {}  # how the last new_version in this process got its file (benchmarks)
 
 
-def _open_new_version(served: Path, new_file: Path) -> duckdb.DuckDBPyConnection:
+def _open_new_version(served: Path, new_file: Path, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """The writer's connection to `new_file` holding the current content: a previous version taken over and
     caught up (warehouse/recycle.py) when retention would delete one no reader holds, else a copy."""
     started = time.perf_counter()
@@ -248,7 +252,7 @@ def _open_new_version(served: Path, new_file: Path) -> duckdb.DuckDBPyConnection
         if recycle.take_over_previous(served, current, new_file, keep_versions()) is not None:
             con = None
             try:
-                con = _connect_writer(new_file)
+                con = _connect_writer(new_file, memory_limit)
                 marts_caught_up = recycle.catch_up(con, current)
                 LAST_PREPARATION.update(how="reused", marts=marts_caught_up, seconds=time.perf_counter() - started)
                 return con
@@ -267,14 +271,14 @@ def _open_new_version(served: Path, new_file: Path) -> duckdb.DuckDBPyConnection
         shutil.copyfile(current, new_file)
     LAST_PREPARATION.update(how="copied" if current else "new", seconds=time.perf_counter() - started)
     try:
-        return _connect_writer(new_file)
+        return _connect_writer(new_file, memory_limit)
     except BaseException:
         _discard(new_file)
         raise
 
 
 @contextmanager
-def new_version(path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def new_version(path: Path | str | None = None, memory_limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open a writable copy of the warehouse; publish it only if the block succeeds.
 
     Any exception inside the block discards the copy: the served warehouse is
@@ -285,7 +289,7 @@ def new_version(path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConne
         folder = versions_dir(served)
         folder.mkdir(parents=True, exist_ok=True)
         new_file = folder / _new_version_name()
-        con = _open_new_version(served, new_file)
+        con = _open_new_version(served, new_file, memory_limit)
         try:
             yield con
             con.execute("CHECKPOINT")

@@ -150,3 +150,35 @@ def test_every_table_written_outside_the_marts_is_caught_up() -> None:
     landing = {name for name, table in tables.items() if table.layer == "raw"}
     published = {name for name in tables if name.startswith("fct_scorecard")}
     assert landing | published <= set(recycle.BATCH_TABLES) | set(recycle.COPIED_TABLES)
+
+
+def _as_duckdb_shows(limit: str) -> str:
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET memory_limit = '{limit}'")
+        return con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def test_a_daily_load_runs_under_the_load_memory_limit_and_a_full_rebuild_under_the_writers(
+    tmp_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A day's load is bounded tighter (settings load_memory_limit: 2.5 GiB peak at 10M cases); the first load,
+    which builds the marts in full, gets writer_memory_limit."""
+    from warehouse import marts
+
+    seen: list[str] = []
+    refresh = marts.refresh_marts
+
+    def recording(con: duckdb.DuckDBPyConnection) -> str:
+        seen.append(con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return refresh(con)
+
+    monkeypatch.setattr(marts, "refresh_marts", recording)
+    sequence = Sequence(17)
+    load("cases", sequence.cases_load())  # no marts yet: a full build
+    load("cases", sequence.cases_load())  # incremental
+    load_limit = store.setting("warehouse", "load_memory_limit")
+    assert load_limit and _as_duckdb_shows(load_limit) != _as_duckdb_shows(store.writer_memory_limit())
+    assert seen == [_as_duckdb_shows(store.writer_memory_limit()), _as_duckdb_shows(load_limit)]
