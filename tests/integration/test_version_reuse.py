@@ -29,8 +29,8 @@ def preparations(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any
     seen: list[dict[str, Any]] = []
     original = store._open_new_version
 
-    def recording(served: Path, new_file: Path) -> duckdb.DuckDBPyConnection:
-        con = original(served, new_file)
+    def recording(served: Path, new_file: Path, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+        con = original(served, new_file, memory_limit)
         seen.append(dict(store.LAST_PREPARATION))
         return con
 
