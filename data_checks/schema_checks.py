@@ -21,7 +21,7 @@ from collections.abc import Callable
 import duckdb
 
 from data_checks.check import SQL, Check
-from data_checks.sql_checks import Finding
+from data_checks.sql_checks import Finding, rows_sharing_written_keys
 from warehouse.marts import refresh_scope
 from warehouse.schema import Table, persistent_tables
 
@@ -122,11 +122,7 @@ def find_key_violation(
     nulls = " OR ".join(f"{_quote(c)} IS NULL" for c in key) if not_null else "FALSE"
     source = _quote(table)
     if rows_where:
-        written = f"SELECT DISTINCT {listed} FROM {source} WHERE {rows_where}"
-        source = (
-            f"(SELECT {listed} FROM {source} SEMI JOIN ({written}) USING ({listed}) "
-            f"UNION ALL SELECT {listed} FROM {source} WHERE ({rows_where}) AND ({nulls}))"
-        )
+        source = rows_sharing_written_keys(source, listed, rows_where, nulls, columns=listed)
     rows = con.sql(
         f"SELECT {listed}, count(*) AS n FROM {source} GROUP BY {listed} HAVING count(*) > 1 OR {nulls} LIMIT 1"
     ).fetchall()

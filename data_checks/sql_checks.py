@@ -78,6 +78,17 @@ def _count_violations(
 _CASE_LABEL = "'案件 ' || source_system || '/' || case_id"
 
 
+def rows_sharing_written_keys(table: str, keys: str, rows_where: str, null_key: str, columns: str = "*") -> str:
+    """A subquery of `table`'s rows whose key (`keys`, a column list) one of the rows `rows_where` names also has,
+    plus those rows with a NULL key (`null_key`): every group a key check can find wrong among the rows an
+    incremental refresh wrote. A SEMI JOIN probe, not a hash aggregate over the whole table."""
+    written = f"SELECT DISTINCT {keys} FROM {table} WHERE {rows_where}"
+    return (
+        f"(SELECT {columns} FROM {table} SEMI JOIN ({written}) USING ({keys}) "
+        f"UNION ALL SELECT {columns} FROM {table} WHERE ({rows_where}) AND ({null_key}))"
+    )
+
+
 def _count_duplicates(con: duckdb.DuckDBPyConnection, table: str, keys: str, label: str) -> Finding:
     """Rows beyond the first of each key (every row of a NULL key counts), one GROUP BY pass.
 
@@ -86,14 +97,8 @@ def _count_duplicates(con: duckdb.DuckDBPyConnection, table: str, keys: str, lab
     it wrote are grouped (the others passed at the load that wrote them): ~0.1 s instead of ~3 s at 10M."""
     total = _scalar(con, f"SELECT count(*) FROM {table}")
     rows_where = refresh_scope(con).get(table)
-    source, note = table, ""
-    if rows_where:
-        written = f"SELECT DISTINCT {keys} FROM {table} WHERE {rows_where}"
-        source = (
-            f"(SELECT * FROM {table} SEMI JOIN ({written}) USING ({keys}) "
-            f"UNION ALL SELECT * FROM {table} WHERE ({rows_where}) AND ({label}) IS NULL)"
-        )
-        note = "只核对本次增量更新写入的键"
+    source = rows_sharing_written_keys(table, keys, rows_where, f"({label}) IS NULL") if rows_where else table
+    note = "只核对本次增量更新写入的键" if rows_where else ""
     groups = f"SELECT {keys}, count(*) AS n FROM {source} GROUP BY {keys} HAVING count(*) > 1 OR {label} IS NULL"
     bad = _scalar(con, f"SELECT coalesce(sum(CASE WHEN {label} IS NULL THEN n ELSE n - 1 END), 0) FROM ({groups})")
     examples = (

@@ -92,8 +92,7 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
     for table in CASE_FACTS:
         con.execute(f"DROP TABLE IF EXISTS {table}")
     # An incremental refresh earlier on this connection left these as tables of its scope.
-    for name in ("_case_source", "_event_source"):
-        _drop_temporary(con, name)
+    drop_temporaries(con, ("_case_source", "_event_source"))
     con.execute("CREATE OR REPLACE TEMP VIEW _case_source AS SELECT * FROM raw_cases")
     con.execute("CREATE OR REPLACE TEMP VIEW _event_source AS SELECT * FROM raw_events")
     for sql_file in mart_sql_files():
@@ -102,15 +101,15 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
     _record_build(con)
 
 
-def _drop_temporary(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Drop the connection's TEMP table or view `name`, whichever it is."""
-    kinds = con.sql(
-        "SELECT 'TABLE' FROM duckdb_tables() WHERE temporary AND table_name = $name "
-        "UNION ALL SELECT 'VIEW' FROM duckdb_views() WHERE temporary AND view_name = $name",
-        params={"name": name},
+def drop_temporaries(con: duckdb.DuckDBPyConnection, names: tuple[str, ...] | None = None) -> None:
+    """Drop the connection's TEMP tables and views named `names` (all of them when None), whichever kind each is."""
+    found = con.sql(
+        "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary "
+        "UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND NOT internal"
     ).fetchall()
-    for (kind,) in kinds:
-        con.execute(f"DROP {kind} {name}")
+    for name, kind in found:
+        if names is None or name in names:
+            con.execute(f"DROP {kind} IF EXISTS {name}")
 
 
 def refresh_marts(con: duckdb.DuckDBPyConnection) -> str:
@@ -121,6 +120,9 @@ def refresh_marts(con: duckdb.DuckDBPyConnection) -> str:
     """
     through = refreshable_through(con)
     if through is None:
+        # A load's writer is bounded for incremental work (settings load_memory_limit); a full rebuild of a big
+        # warehouse needs the general writer's room.
+        con.execute(f"SET memory_limit = '{store.writer_memory_limit()}'")
         rebuild_marts(con)
         return "full"
     _add_region_aliases(con, through)

@@ -95,8 +95,15 @@ def _last_batch(con: duckdb.DuckDBPyConnection, database: str) -> int:
 
 def _check_ancestor(con: duckdb.DuckDBPyConnection, old: str) -> None:
     through = _last_batch(con, old)
-    batch_log = "SELECT batch_id, file_hash, started_at FROM {}.etl_batch WHERE batch_id <= {} ORDER BY batch_id"
-    if _rows(con, batch_log.format(f'"{old}"', through)) != _rows(con, batch_log.format(SOURCE, through)):
+
+    def batch_log(database: str) -> list[tuple]:
+        return _rows(
+            con,
+            f"SELECT batch_id, file_hash, started_at FROM {_in(database, 'etl_batch')} "
+            f"WHERE batch_id <= {through} ORDER BY batch_id",
+        )
+
+    if batch_log(old) != batch_log(SOURCE):
         raise NotAnAncestor("旧版本的批次记录不是当前版本的前缀")
 
 
@@ -104,15 +111,6 @@ def _build_record(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple]:
     if "cfg_marts_build" not in _tables(con, database):
         return []
     return _rows(con, f"SELECT * FROM {_in(database, 'cfg_marts_build')}")
-
-
-def _drop_temporaries(con: duckdb.DuckDBPyConnection) -> None:
-    for name, kind in _rows(
-        con,
-        "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary "
-        "UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND NOT internal",
-    ):
-        con.execute(f"DROP {kind} IF EXISTS {name}")
 
 
 def _counts(con: duckdb.DuckDBPyConnection, database: str, tables: set[str]) -> dict[str, int]:
@@ -162,11 +160,12 @@ def catch_up(con: duckdb.DuckDBPyConnection, current: Path) -> str:
         next_batch = max((sequence[0][0] or 0) if sequence else 0, _last_batch(con, SOURCE)) + 1
         con.execute(f"CREATE OR REPLACE SEQUENCE {_in(old, 'seq_batch_id')} START {next_batch}")
     finally:
+        # Detached while the marts refresh, so nothing there can resolve a name in the current version.
         con.execute(f"DETACH {SOURCE}")
     how = "unchanged"
     if wanted_record and _build_record(con, old) != wanted_record:
         how = marts.refresh_marts(con)
-        _drop_temporaries(con)  # the load that follows runs the marts SQL again in this connection
+        marts.drop_temporaries(con)  # the writer's own work follows on this connection: no leftover scope
     con.execute(f"ATTACH '{current}' AS {SOURCE} (READ_ONLY)")
     try:
         if _build_record(con, old) != wanted_record:

@@ -31,7 +31,6 @@ from warehouse.settings import db_path
 
 def warehouse_version() -> str | None:
     """The file currently served (changes with every published load), or None when there is no warehouse."""
-    _start_snapshot_janitor()
     current = store.current_version()
     return None if current is None else str(current)
 
@@ -87,7 +86,8 @@ def _janitor_loop() -> None:
             release_superseded()
 
 
-def _start_snapshot_janitor() -> None:
+def start_snapshot_janitor() -> None:
+    """The thread that lets superseded snapshots go (once per serving process: server_runtime.prepare_server)."""
     global _JANITOR
     with _SNAPSHOTS_LOCK:
         if _JANITOR is None:

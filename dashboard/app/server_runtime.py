@@ -1,4 +1,5 @@
-"""What a serving process sets up once: libraries imported before any session runs, and a run watchdog.
+"""What a serving process sets up once: libraries imported before any session runs, a run watchdog, and the
+thread that closes superseded warehouse snapshots (dashboard/app/data.py).
 
 Streamlit runs every browser session's script in its own thread, so the first visitors of a fresh
 server import the heavy libraries at the same moment. plotly looks pandas up in `sys.modules` without
@@ -171,21 +172,21 @@ def watchdog() -> RunWatchdog:
     global _WATCHDOG
     with _WATCHDOG_LOCK:
         if _WATCHDOG is None:
-            _configure_logging()
+            _log_to_server_log(LOG)
             limit = float(setting("server", "watchdog_seconds", default=DEFAULT_LIMIT_SECONDS))
             _WATCHDOG = RunWatchdog(limit_s=limit)
             _WATCHDOG.start()
         return _WATCHDOG
 
 
-def _configure_logging() -> None:
-    """Watchdog reports go to stderr (the server log) even where nothing configured logging."""
-    if not LOG.handlers:
+def _log_to_server_log(logger: logging.Logger) -> None:
+    """`logger` writes to stderr (the server log) even where nothing configured logging."""
+    if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        LOG.addHandler(handler)
-        LOG.setLevel(logging.INFO)
-        LOG.propagate = False
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 _PREPARED = False
@@ -200,6 +201,9 @@ def prepare_server() -> RunWatchdog:
     with _PREPARE_LOCK:
         if not _PREPARED:
             preload_libraries()
+            from dashboard.app import data  # imports Streamlit's caches: after the libraries above
+
+            data.start_snapshot_janitor()
             _PREPARED = True
     return watchdog()
 
@@ -252,16 +256,7 @@ def _warm_when_running() -> None:
 
 def start_warmup() -> threading.Thread:
     """Warm the cockpit's caches in a background thread once Streamlit's runtime exists (see the module doc)."""
-    _configure_warmup_logging()
+    _log_to_server_log(WARM_LOG)
     thread = threading.Thread(target=_warm_when_running, name="cockpit-warmup", daemon=True)
     thread.start()
     return thread
-
-
-def _configure_warmup_logging() -> None:
-    if not WARM_LOG.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        WARM_LOG.addHandler(handler)
-        WARM_LOG.setLevel(logging.INFO)
-        WARM_LOG.propagate = False

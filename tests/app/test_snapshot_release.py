@@ -15,8 +15,7 @@ from warehouse import store
 
 
 @pytest.fixture
-def app_snapshots(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(data, "_start_snapshot_janitor", lambda: None)  # the test sweeps by hand
+def app_snapshots() -> Iterator[None]:
     data.open_snapshot.clear()
     data._SNAPSHOTS.clear()
     yield

@@ -196,7 +196,7 @@ def _land(
     rebuild=False leaves the marts as they were (a bulk load of many slices rebuilds once, after the last).
     """
     from data_checks import gate  # great-expectations is slow to import: only when a load runs
-    from warehouse.marts import refresh_marts, refreshable_through
+    from warehouse.marts import refresh_marts
 
     started_at = now_cst()
     profile = prepared.profile
@@ -212,7 +212,7 @@ def _land(
         malformed=prepared.malformed,
         warnings=[w["details"] for w in prepared.warnings],
     )
-    # A daily load touches little: bounded tighter than other writers (raised below for a full rebuild).
+    # A daily load touches little: bounded tighter than other writers (refresh_marts raises it for a full rebuild).
     with store.new_version(db, memory_limit=setting("warehouse", "load_memory_limit", default="2GB")) as con:
         con.execute("SET enable_progress_bar = false")  # stdout carries the --json answer
         _report(progress, 0.55, "比对已有数据")
@@ -255,8 +255,6 @@ def _land(
             _report(progress, 0.75, "更新数据集市")
             # Only what the new rows can change (a full rebuild when the marts were built by other code or
             # settings); the batches landed with rebuild=False since the last refresh are included.
-            if refreshable_through(con) is None:  # a full rebuild (new code or settings) needs a writer's room
-                con.execute(f"SET memory_limit = '{store.writer_memory_limit()}'")
             refresh_marts(con)
             if prepared.kind == "defects":  # links to cases not (yet) in the warehouse: kept, and said so
                 result.warnings.extend(defect_checks.unknown_case_link_warnings(con))
