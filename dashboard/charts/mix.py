@@ -44,7 +44,11 @@ def build_mix_bar(frame: pl.DataFrame, title: str, lang: str = "zh", height: int
             orientation="h",
             marker_color=PALETTE[1],
             text=labels,
-            textposition="outside",
+            # Inside a bar long enough to hold it, else after it: a dominant share's label would otherwise run
+            # past the chart's edge in a narrow column and in its PNG export.
+            textposition="auto",
+            insidetextanchor="end",
+            insidetextfont={"color": "white"},
             cliponaxis=False,
             customdata=[format_count(v, lang) for v in volumes],
             hovertemplate=f"%{{y}}<br>{text('share', lang)} %{{x:.1f}}%<br>%{{customdata}} {unit}<extra></extra>",
